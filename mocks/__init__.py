@@ -1,0 +1,1 @@
+"""Mocks of the French national health services, speaking their real protocols."""

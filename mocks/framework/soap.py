@@ -1,0 +1,113 @@
+"""SOAP 1.2 envelopes and faults, shared by the SOAP mocks (INSi, DMP).
+
+Parsing goes through the hardened parser; every refusal becomes a SOAP 1.2
+Fault with a French reason, as the national services answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from lxml import etree
+from segur_harness.xmlsafe import XmlRejected, parse_xml
+
+SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
+SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+WSA_NS = "http://www.w3.org/2005/08/addressing"
+SOAP12_CONTENT_TYPE = "application/soap+xml; charset=utf-8"
+
+
+class SoapError(Exception):
+    """A request that must be answered by a SOAP Fault."""
+
+    def __init__(self, code: str, reason: str, subcode: str | None = None) -> None:
+        super().__init__(reason)
+        self.code = code  # Sender | Receiver | VersionMismatch | MustUnderstand
+        self.reason = reason
+        self.subcode = subcode
+
+
+@dataclass
+class SoapRequest:
+    """A parsed SOAP 1.2 request."""
+
+    envelope: etree._Element
+    headers: list[etree._Element]
+    body_child: etree._Element
+
+    def header(self, ns: str, local: str) -> etree._Element | None:
+        for element in self.headers:
+            if element.tag == f"{{{ns}}}{local}":
+                return element
+        return None
+
+    def wsa(self, local: str) -> str | None:
+        element = self.header(WSA_NS, local)
+        return element.text.strip() if element is not None and element.text else None
+
+
+def parse_soap12(body: bytes, max_bytes: int) -> SoapRequest:
+    """Parse a SOAP 1.2 envelope or raise SoapError with a clear reason."""
+    try:
+        root = parse_xml(body, max_bytes=max_bytes)
+    except XmlRejected as exc:
+        raise SoapError("Sender", f"Message SOAP illisible : {exc.reason}") from None
+    if root.tag == f"{{{SOAP11_NS}}}Envelope":
+        raise SoapError("VersionMismatch", "Seul SOAP 1.2 est accepté (enveloppe SOAP 1.1 reçue)")
+    if root.tag != f"{{{SOAP12_NS}}}Envelope":
+        raise SoapError("Sender", f"Élément racine inattendu {root.tag} : une enveloppe SOAP 1.2 est attendue")
+    header = root.find(f"{{{SOAP12_NS}}}Header")
+    body_el = root.find(f"{{{SOAP12_NS}}}Body")
+    if body_el is None:
+        raise SoapError("Sender", "Enveloppe SOAP sans élément Body")
+    children = [c for c in body_el if isinstance(c.tag, str)]
+    if len(children) != 1:
+        raise SoapError("Sender", f"Le Body SOAP doit contenir exactement un élément ({len(children)} reçus)")
+    headers = [h for h in header if isinstance(h.tag, str)] if header is not None else []
+    return SoapRequest(envelope=root, headers=headers, body_child=children[0])
+
+
+def envelope(body_child: etree._Element, *, action: str | None = None, relates_to: str | None = None) -> bytes:
+    """A SOAP 1.2 response envelope with WS-Addressing headers."""
+    env = etree.Element(f"{{{SOAP12_NS}}}Envelope", nsmap={"soap": SOAP12_NS, "wsa": WSA_NS})
+    header = etree.SubElement(env, f"{{{SOAP12_NS}}}Header")
+    if action:
+        etree.SubElement(header, f"{{{WSA_NS}}}Action").text = action
+    etree.SubElement(header, f"{{{WSA_NS}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+    if relates_to:
+        etree.SubElement(header, f"{{{WSA_NS}}}RelatesTo").text = relates_to
+    body = etree.SubElement(env, f"{{{SOAP12_NS}}}Body")
+    body.append(body_child)
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def fault(
+    code: str,
+    reason: str,
+    *,
+    subcode: tuple[str, str] | None = None,
+    detail: etree._Element | None = None,
+    relates_to: str | None = None,
+) -> bytes:
+    """A SOAP 1.2 Fault. `subcode` is (namespace, local name); `detail` goes in Detail."""
+    f = etree.Element(f"{{{SOAP12_NS}}}Fault", nsmap={"soap": SOAP12_NS})
+    code_el = etree.SubElement(f, f"{{{SOAP12_NS}}}Code")
+    etree.SubElement(code_el, f"{{{SOAP12_NS}}}Value").text = f"soap:{code}"
+    if subcode:
+        ns, local = subcode
+        sub = etree.SubElement(code_el, f"{{{SOAP12_NS}}}Subcode")
+        value = etree.SubElement(sub, f"{{{SOAP12_NS}}}Value", nsmap={"sub": ns})
+        value.text = f"sub:{local}"
+    reason_el = etree.SubElement(f, f"{{{SOAP12_NS}}}Reason")
+    text = etree.SubElement(reason_el, f"{{{SOAP12_NS}}}Text")
+    text.set("{http://www.w3.org/XML/1998/namespace}lang", "fr")
+    text.text = reason
+    if detail is not None:
+        etree.SubElement(f, f"{{{SOAP12_NS}}}Detail").append(detail)
+    return envelope(f, action="http://www.w3.org/2005/08/addressing/soap/fault", relates_to=relates_to)
+
+
+def fault_status(code: str) -> int:
+    """HTTP status for a SOAP 1.2 fault (SOAP 1.2 part 2 §7.5.1)."""
+    return 400 if code in ("Sender", "VersionMismatch", "MustUnderstand") else 500

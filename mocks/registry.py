@@ -1,0 +1,28 @@
+"""Which mocks exist and how to build each one's WSGI app (used by `mocks serve`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from segur_harness.config import config, store_path
+from segur_harness.store import Store
+
+from .framework import MockService, create_mock_app
+
+
+def _insi(cfg: dict[str, Any]) -> MockService:
+    from .insi.service import InsiService
+
+    return InsiService(cfg)
+
+
+SERVICES: dict[str, Callable[[dict[str, Any]], MockService]] = {"insi": _insi}
+
+
+def build_app(name: str, cfg: dict[str, Any] | None = None) -> Flask:
+    """The WSGI app of mock `name` (gunicorn: 'segur_harness.mocks.registry:build_app("insi")')."""
+    cfg = cfg or config()
+    service = SERVICES[name](cfg)
+    return create_mock_app(service, Store(store_path(cfg)), max_body_bytes=int(cfg["mocks"]["max_body_bytes"]))
