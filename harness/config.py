@@ -7,6 +7,7 @@ changes without touching code, and so tests can move services to free ports.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import tomllib
 from functools import cache
@@ -15,7 +16,18 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
-"""Root of the checkout (or of the install tree when installed as a wheel)."""
+"""Root of the checkout (only meaningful when running from a checkout or an editable install)."""
+
+
+def _subpackage_dir(name: str) -> Path:
+    module = importlib.import_module(name)
+    return Path(module.__file__).resolve().parent
+
+
+FIXTURES_DIR = _subpackage_dir("segur_harness.fixtures")
+FEATURES_DIR = _subpackage_dir("segur_harness.features")
+STEPS_DIR = _subpackage_dir("segur_harness.steps")
+"""Data and step folders, wherever the distribution is installed (checkout, editable or wheel)."""
 
 ENV_PREFIX = "SEGUR__"
 

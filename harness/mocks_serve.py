@@ -1,0 +1,54 @@
+"""`segur-harness mocks serve`: every mock on its configured loopback port until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+from segur_harness.config import config, store_path
+from segur_harness.processes import ServiceStartError
+from segur_harness.services import mock_endpoints, mock_processes
+
+
+def serve(workers: int | None = None, log_dir: Path | None = None) -> int:
+    cfg = config()
+    store = store_path(cfg)
+    logs = log_dir or store.parent / "mock-logs"
+    procs = mock_processes(cfg, store, logs, workers)
+    started = []
+    try:
+        for proc in procs:
+            proc.start()
+            started.append(proc)
+    except ServiceStartError as exc:
+        print(f"segur-harness: could not start the mocks: {exc}", file=sys.stderr)
+        for proc in started:
+            proc.stop()
+        return 2
+    for endpoint in mock_endpoints(cfg):
+        print(f"{endpoint.service} {endpoint.url}")
+        print(f"{endpoint.service}-admin {endpoint.admin}")
+    print(f"# exchanges recorded in {store}; logs in {logs}; Ctrl-C to stop", flush=True)
+    stop = False
+
+    def _stop(_sig: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop:
+            dead = [p for p in started if p.process and p.process.poll() is not None]
+            if dead:
+                for proc in dead:
+                    print(f"segur-harness: {proc.name} stopped:\n{proc.log_tail()}", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for proc in started:
+            proc.stop()
+    return 0

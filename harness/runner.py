@@ -1,0 +1,230 @@
+"""`segur-harness run`: start the mocks (and the reference SUT), run the selected
+scenarios against the SUT, and write summary.json, allure-results/ and evidence.zip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from segur_harness import __version__
+from segur_harness.allure_report import generate_html
+from segur_harness.catalogue import Catalogue, load_catalogue, requirement_tag
+from segur_harness.config import PACKAGE_DIR, STEPS_DIR, config
+from segur_harness.evidence import write_evidence
+from segur_harness.processes import ServiceProcess, ServiceStartError, python_command
+from segur_harness.services import Endpoint, mock_endpoints, mock_processes, mocks_env_json, reference_sut_process
+from segur_harness.store import Store
+from segur_harness.summary import build_summary
+from segur_harness.versions import rule_pack_versions
+
+PYTEST_INI = PACKAGE_DIR / "pytest-run.ini"
+
+EXIT_PASSED, EXIT_FAILED, EXIT_ERROR, EXIT_NOTHING_SELECTED = 0, 1, 2, 3
+
+
+class SelectionError(ValueError):
+    """The selection options name nothing runnable (unknown requirement, empty couloir)."""
+
+
+@dataclass
+class RunOptions:
+    sut: str = "reference"
+    requirements: list[str] = field(default_factory=list)
+    tags: str | None = None
+    couloir: str | None = None
+    out: Path | None = None
+    defect: str | None = None
+    html: bool = True
+    evidence: bool = True
+    quiet: bool = False
+
+
+def selection_expression(opts: RunOptions, catalogue: Catalogue) -> str | None:
+    """The pytest -m expression for --requirement/--tags/--couloir (None = everything)."""
+    parts = []
+    known = catalogue.by_id()
+    if opts.requirements:
+        unknown = [r for r in opts.requirements if r not in known]
+        if unknown:
+            raise SelectionError(f"unknown requirement ID(s): {', '.join(unknown)} (see `segur-harness catalogue`)")
+        parts.append("(" + " or ".join(requirement_tag(r) for r in opts.requirements) + ")")
+    if opts.couloir:
+        wanted = opts.couloir.upper()
+        reqs = [r for r in catalogue.requirements if wanted in (c.upper() for c in r.couloirs)]
+        if not reqs:
+            raise SelectionError(f"no requirement of the catalogue applies to couloir {opts.couloir!r}")
+        parts.append("(" + " or ".join(r.tag for r in reqs) + ")")
+    if opts.tags:
+        parts.append(f"({opts.tags})")
+    return " and ".join(parts) or None
+
+
+def default_out_dir() -> Path:
+    return Path("reports") / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _point_latest(out: Path) -> None:
+    latest = out.parent / "latest"
+    try:
+        if latest.is_symlink() or latest.exists():
+            latest.unlink()
+        latest.symlink_to(out.name, target_is_directory=True)
+    except OSError:
+        pass  # a file system without symlinks: the timestamped folder is still there
+
+
+@dataclass
+class ScenarioRun:
+    records: list[dict[str, Any]]
+    exitstatus: int
+    started_at: float
+    ended_at: float
+
+
+def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Path, expression: str | None,
+                  *, quiet: bool = False, allure: bool = True) -> ScenarioRun:  # fmt: skip
+    """Run the Gherkin scenarios in a pytest subprocess and collect one record per scenario."""
+    out.mkdir(parents=True, exist_ok=True)
+    results_file = out / "scenario-results.json"
+    args = [
+        "-m", "pytest", str(STEPS_DIR / "test_features.py"),
+        "-c", str(PYTEST_INI), "--rootdir", str(STEPS_DIR),
+        "-p", "segur_harness.collect", "-p", "segur_harness.steps.plugin",
+        "-q" if quiet else "-v", "-rfE", "--tb=short", "--no-header",
+    ]  # fmt: skip
+    if allure:
+        args += ["--alluredir", str(out / "allure-results"), "--clean-alluredir"]
+    if expression:
+        args += ["-m", expression]
+    env = {
+        **os.environ,
+        "SEGUR_SUT_URL": sut_url,
+        "SEGUR_MOCKS": mocks_env_json(endpoints),
+        "SEGUR_STORE": str(store),
+        "SEGUR_RESULTS_FILE": str(results_file),
+    }
+    started = time.time()
+    stdout = subprocess.DEVNULL if quiet else None
+    done = subprocess.run(python_command(*args), env=env, stdout=stdout, stderr=stdout, stdin=subprocess.DEVNULL)
+    ended = time.time()
+    try:
+        data = json.loads(results_file.read_text(encoding="utf-8"))
+        records = data["scenarios"]
+    except (OSError, ValueError, KeyError):
+        records = []
+    return ScenarioRun(records, done.returncode, started, ended)
+
+
+def sut_info(url: str) -> dict[str, Any]:
+    """What the SUT says about itself (adapter /info), for the report."""
+    try:
+        reply = requests.get(url.rstrip("/") + "/adapter/v1/info", timeout=5)
+        info = reply.json() if reply.ok else {"error": f"HTTP {reply.status_code}"}
+    except (requests.RequestException, ValueError) as exc:
+        info = {"error": f"adapter info unavailable: {exc}"}
+    return {"url": url, "info": info}
+
+
+class Services(ExitStack):
+    """The mocks (and the reference SUT when asked) for the duration of a `with` block."""
+
+    def __init__(self, cfg: dict[str, Any], store: Path, log_dir: Path) -> None:
+        super().__init__()
+        self.cfg, self.store, self.log_dir = cfg, store, log_dir
+        self.endpoints = mock_endpoints(cfg)
+
+    def __enter__(self) -> Services:
+        super().__enter__()
+        for proc in mock_processes(self.cfg, self.store, self.log_dir):
+            self._start(proc)
+        return self
+
+    def _start(self, proc: ServiceProcess) -> None:
+        self.callback(proc.stop)
+        proc.start()
+
+    def start_reference_sut(self, defect: str | None = None) -> tuple[ServiceProcess, str]:
+        proc, url = reference_sut_process(self.cfg, self.log_dir, defect)
+        self._start(proc)
+        return proc, url
+
+
+def _say(message: str) -> None:
+    print(f"segur-harness: {message}", file=sys.stderr, flush=True)
+
+
+def run(opts: RunOptions) -> int:
+    """The full conformance run; exit code 0 iff every selected scenario passed."""
+    cfg = config()
+    catalogue = load_catalogue()
+    try:
+        expression = selection_expression(opts, catalogue)
+    except SelectionError as exc:
+        _say(str(exc))
+        return EXIT_ERROR
+    default_out = opts.out is None
+    out = (opts.out or default_out_dir()).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    store_file = out / "exchanges.sqlite"
+    started = time.time()
+    try:
+        with Services(cfg, store_file, out / "logs") as services:
+            if opts.sut == "reference":
+                _proc, sut_url = services.start_reference_sut(opts.defect)
+            else:
+                sut_url = opts.sut
+            sut = sut_info(sut_url)
+            if "error" in sut["info"] and opts.sut != "reference":
+                _say(f"warning: the SUT at {sut_url} did not answer /adapter/v1/info: {sut['info']['error']}")
+            result = run_scenarios(
+                sut_url, services.endpoints, store_file, out, expression, quiet=opts.quiet, allure=True
+            )
+    except ServiceStartError as exc:
+        _say(f"could not start the services: {exc}")
+        return EXIT_ERROR
+    ended = time.time()
+    selection = {"requirements": opts.requirements, "tags": opts.tags, "couloir": opts.couloir,
+                 "expression": expression, "defect": opts.defect}  # fmt: skip
+    summary = build_summary(result.records, catalogue, started_at=started, ended_at=ended, sut=sut, selection=selection)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    if opts.evidence:
+        metadata = {
+            "harness_version": __version__,
+            "command": shlex.join(sys.argv),
+            "started_at": started,
+            "ended_at": ended,
+            "sut": sut,
+            "catalogue_version": catalogue.version,
+            "rule_packs": rule_pack_versions(),
+            "mocks": {e.service: e.url for e in services.endpoints},
+        }
+        (out / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_evidence(
+            out / "evidence.zip", metadata=metadata, summary=summary, exchanges=Store(store_file).exchanges()
+        )
+    if opts.html:
+        _generated, message = generate_html(out / "allure-results", out / "allure-report", cfg, "Ségur conformance")
+        _say(message)
+    if default_out:
+        _point_latest(out)
+    counts = summary["counts"]
+    _say(
+        f"{counts['total']} scenarios: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['broken']} broken, {counts['skipped']} skipped. Report: {out}"
+    )
+    if counts["total"] == 0:
+        _say("no scenario matched the selection")
+        return EXIT_NOTHING_SELECTED
+    return EXIT_PASSED if summary["passed"] else EXIT_FAILED

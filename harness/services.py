@@ -1,0 +1,83 @@
+"""The set of mocks and the reference SUT for one run: where they listen, how to start them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from segur_harness.processes import ServiceProcess, ServiceStartError, port_is_free, python_command
+
+MOCK_NAMES = ("insi",)
+"""Mocks started for a run, in start order (each has a [mocks.<name>] config section)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    service: str
+    url: str
+    admin: str
+
+
+def mock_endpoints(cfg: dict[str, Any]) -> list[Endpoint]:
+    host = cfg["mocks"]["host"]
+    out = []
+    for name in MOCK_NAMES:
+        section = cfg["mocks"][name]
+        base = f"http://{host}:{section['port']}"
+        out.append(Endpoint(name, base + section.get("path", "/"), base + "/_admin"))
+    return out
+
+
+def mocks_env_json(endpoints: list[Endpoint]) -> str:
+    """The SEGUR_MOCKS value the steps read."""
+    return json.dumps({e.service: {"url": e.url, "admin": e.admin} for e in endpoints})
+
+
+def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int | None = None) -> list[ServiceProcess]:
+    """One gunicorn process per mock, sharing the SQLite store."""
+    host = cfg["mocks"]["host"]
+    workers = workers or int(cfg["mocks"].get("workers", 1))
+    procs = []
+    for endpoint in mock_endpoints(cfg):
+        port = cfg["mocks"][endpoint.service]["port"]
+        if not port_is_free(host, port):
+            raise ServiceStartError(
+                f"port {port} for the {endpoint.service} mock is taken; stop what uses it or set "
+                f"SEGUR__MOCKS__{endpoint.service.upper()}__PORT"
+            )
+        command = python_command(
+            "-m", "gunicorn",
+            "--workers", str(workers),
+            "--threads", "4",
+            "--bind", f"{host}:{port}",
+            "--graceful-timeout", "5",
+            "--timeout", "60",
+            f'segur_harness.mocks.registry:build_app("{endpoint.service}")',
+        )  # fmt: skip
+        procs.append(
+            ServiceProcess(
+                name=f"{endpoint.service} mock",
+                command=command,
+                health_url=endpoint.admin + "/health",
+                log_path=log_dir / f"mock-{endpoint.service}.log",
+                env={"SEGUR_STORE": str(store)},
+            )
+        )
+    return procs
+
+
+def reference_sut_process(cfg: dict[str, Any], log_dir: Path, defect: str | None = None) -> tuple[ServiceProcess, str]:
+    """The bundled reference SUT (optionally with a named defect) and its adapter URL."""
+    host, port = cfg["sut"]["host"], int(cfg["sut"]["port"])
+    if not port_is_free(host, port):
+        raise ServiceStartError(f"port {port} for the reference SUT is taken; set SEGUR__SUT__PORT")
+    url = f"http://{host}:{port}"
+    args = ["-m", "segur_harness.sut.reference", "--host", host, "--port", str(port)]
+    if defect:
+        args += ["--defect", defect]
+    name = f"reference SUT ({defect})" if defect else "reference SUT"
+    suffix = f"-{defect}" if defect else ""
+    proc = ServiceProcess(name, python_command(*args), url + "/adapter/v1/info", log_dir / f"sut{suffix}.log")
+    return proc, url

@@ -1,0 +1,40 @@
+"""Accumulates findings about one request and the first problem that stops it.
+
+Every check records a Finding (rule id, French message, location) whatever
+happens; only some problems are blocking, and the first blocking one decides
+which fault of fixtures/insi/errors.toml the mock answers with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from segur_harness.store import Finding
+
+
+@dataclass
+class Blocking:
+    """The fault to answer with (a key of errors.toml) and the detail to put in it."""
+
+    fault: str
+    detail: str
+
+
+@dataclass
+class Checks:
+    findings: list[Finding] = field(default_factory=list)
+    blocking: Blocking | None = None
+
+    def add(self, severity: str, rule: str, message: str, location: str = "", fault: str | None = None) -> None:
+        self.findings.append(Finding(severity, rule, message, location))
+        if fault and self.blocking is None:
+            self.blocking = Blocking(fault, message)
+
+    def error(self, rule: str, message: str, location: str = "", fault: str | None = None) -> None:
+        self.add("error", rule, message, location, fault)
+
+    def warning(self, rule: str, message: str, location: str = "") -> None:
+        self.add("warning", rule, message, location)
+
+    def info(self, rule: str, message: str, location: str = "") -> None:
+        self.add("info", rule, message, location)

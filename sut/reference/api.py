@@ -1,0 +1,151 @@
+"""The adapter contract (sut/openapi.json) served by the reference SUT.
+
+Thin HTTP layer: parse and validate, call `Workflows`, answer JSON or
+application/problem+json. Every route lives under `/adapter/v1`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .inputs import document_of, json_object, traits_of, user_of, vitale_of
+from .model import Identity, Registry
+from .problems import Problem, invalid
+from .settings import SutSettings
+from .workflows import Workflows
+
+log = logging.getLogger(__name__)
+
+CONTRACT_VERSION = "1.0.0"
+PRODUCT_NAME = "Segur harness reference SUT"
+PREFIX = "/adapter/v1"
+
+
+def _body() -> dict[str, Any]:
+    if not request.get_data():
+        return {}
+    return json_object(request.get_json(silent=True))
+
+
+def adapter_blueprint(workflows: Workflows, registry: Registry, settings: SutSettings) -> Blueprint:
+    bp = Blueprint("adapter", __name__)
+
+    def identity_or_404(identity_id: str) -> Identity:
+        identity = registry.get(identity_id)
+        if identity is None:
+            raise Problem(404, "identity-not-found", "Identité inconnue", f"aucune identité {identity_id!r}")
+        return identity
+
+    @bp.get("/info")
+    def info() -> Response:
+        return jsonify({
+            "product": PRODUCT_NAME,
+            "version": settings.lps_version,
+            "contract_version": CONTRACT_VERSION,
+            "vendor": "segur-harness",
+            "lps_name": settings.lps_name,
+            "defect": settings.defect,
+            "capabilities": ["identities", "insi-traits", "insi-vitale", "documents", "export", "insi-calls",
+                             "services"],
+        })
+
+    @bp.post("/reset")
+    def reset() -> tuple[str, int]:
+        registry.reset()
+        return "", 204
+
+    @bp.put("/services")
+    def services() -> Response:
+        data = _body()
+        url = data.get("insi")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise invalid([{"field": "insi", "message": "insi doit être l'URL http(s) du téléservice INSi"}])
+        timeout = data.get("insi_timeout_seconds")
+        if timeout is not None and (not isinstance(timeout, int | float) or not 0 < timeout <= 120):
+            raise invalid([{"field": "insi_timeout_seconds",
+                            "message": "insi_timeout_seconds doit être dans ]0, 120]"}])
+        settings.set_insi(url, float(timeout) if timeout is not None else None)
+        return jsonify({"insi": settings.insi_url, "insi_timeout_seconds": settings.insi_timeout_seconds})
+
+    @bp.post("/identities")
+    def create_identity() -> tuple[Response, int]:
+        data = _body()
+        identity = workflows.create(traits_of(data), user_of(data))
+        return jsonify(identity.to_json()), 201
+
+    @bp.get("/identities")
+    def list_identities() -> Response:
+        with registry.lock:
+            return jsonify({"identities": [i.to_json() for i in registry.identities.values()]})
+
+    @bp.get("/identities/<identity_id>")
+    def show_identity(identity_id: str) -> Response:
+        return jsonify(identity_or_404(identity_id).to_json())
+
+    @bp.post("/identities/<identity_id>/insi/traits-search")
+    def traits_search(identity_id: str) -> Response:
+        identity = identity_or_404(identity_id)
+        data = _body()
+        with registry.lock:
+            outcome = workflows.search_by_traits(identity, user_of(data))
+        return jsonify(outcome.to_json())
+
+    @bp.post("/identities/<identity_id>/insi/vitale-search")
+    def vitale_search(identity_id: str) -> Response:
+        identity = identity_or_404(identity_id)
+        data = _body()
+        query = vitale_of(data)
+        with registry.lock:
+            outcome = workflows.search_by_vitale(identity, query, user_of(data))
+        return jsonify(outcome.to_json())
+
+    @bp.post("/identities/<identity_id>/documents")
+    def record_document(identity_id: str) -> tuple[Response, int]:
+        identity = identity_or_404(identity_id)
+        data = _body()
+        doc_type, number = document_of(data)
+        with registry.lock:
+            document = workflows.record_document(identity, doc_type, number, user_of(data))
+        return jsonify({"document": vars(document), "identity": identity.to_json()}), 201
+
+    @bp.get("/identities/<identity_id>/export")
+    def export_identity(identity_id: str) -> Response:
+        return jsonify(workflows.export(identity_or_404(identity_id)))
+
+    @bp.get("/insi-calls")
+    def insi_calls() -> Response:
+        wanted = request.args.get("identity_id")
+        with registry.lock:
+            calls = [t.to_json() for t in registry.traces if wanted is None or t.identity_id == wanted]
+        return jsonify({"calls": calls})
+
+    return bp
+
+
+def create_app(settings: SutSettings) -> Flask:
+    """The reference SUT's WSGI app."""
+    app = Flask("segur-reference-sut")
+    registry = Registry()
+    workflows = Workflows(registry, settings)
+    app.register_blueprint(adapter_blueprint(workflows, registry, settings), url_prefix=PREFIX)
+
+    @app.errorhandler(Problem)
+    def problem(exc: Problem) -> Response:
+        return exc.response()
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        kinds = {404: "not-found", 405: "method-not-allowed"}
+        status = exc.code or 500
+        return Problem(status, kinds.get(status, "http-error"), exc.name, exc.description or "").response()
+
+    @app.errorhandler(Exception)
+    def crash(exc: Exception) -> Response:
+        log.exception("reference SUT crashed")
+        return Problem(500, "internal-error", "Erreur interne du SUT", type(exc).__name__).response()
+
+    return app

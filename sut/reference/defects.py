@@ -1,0 +1,32 @@
+"""Named defect variants of the reference SUT, each a small switch.
+
+The harness proves a scenario can fail by running it against a variant that
+breaks exactly the rule the scenario checks. `DEFECTS` (name -> description)
+is what `selfcheck` lists; `--defect NAME` turns one on.
+"""
+
+from __future__ import annotations
+
+DEFECTS: dict[str, str] = {
+    "key-not-checked": "Accepts the matricule returned by INSi without checking its key.",
+    "no-retry-on-02": "Gives up after a CodeCR 02 (several identities) instead of retrying with all birth first names.",
+    "qualifies-without-id-document": "Sets QUAL after an INSi match even without a high-trust identity document.",
+    "shares-ins-of-unqualified": "Exports the INS of identities that are not QUAL (RECUP, VALI).",
+    "does-not-trace-insi": "Does not trace its INSi calls.",
+    "swallows-faults": "Hides INSi faults, HTTP errors and timeouts: the user is told 'aucune identité trouvée'.",
+    "naive-corsica-key": "Computes the matricule key without the 2A->19 / 2B->18 substitution (letters read as 0).",
+    "nir-oid-assumed": "Ignores the OID returned by INSi and records every INS as an INS-NIR (1.2.250.1.213.1.4.8).",
+    "uses-historic-ins": "Takes the first INSHISTO (historic INS) instead of INSACTIF when INSi returns both.",
+    "no-lps-context": "Sends no ContexteLPS header, so INSi cannot tell which authorised software is calling.",
+}
+
+
+class UnknownDefect(ValueError):
+    """A defect name that the reference SUT does not implement."""
+
+
+def check_defect(name: str | None) -> str | None:
+    """`name` itself when it is a known defect (or None), else UnknownDefect listing the known ones."""
+    if name is None or name in DEFECTS:
+        return name
+    raise UnknownDefect(f"unknown defect {name!r}; known defects: {', '.join(sorted(DEFECTS))}")

@@ -1,0 +1,112 @@
+"""Validation of adapter request bodies into the SUT's own types.
+
+The harness sends well-formed data, but an editor's adapter is judged by how
+clearly it refuses bad input, so every refusal names the field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from .insi_request import VitaleQuery
+from .model import DOCUMENT_TYPES
+from .problems import Problem, invalid
+from .traits import SEXES, Traits
+
+_COG = re.compile(r"[0-9AB]{5}", re.IGNORECASE)
+_NIR13 = re.compile(r"[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}")
+_KEY = re.compile(r"[0-9]{2}")
+
+
+def json_object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Problem(400, "not-json-object", "Un objet JSON est attendu",
+                      "le corps de la requête doit être un objet JSON (Content-Type: application/json)")
+    return data
+
+
+def user_of(data: dict[str, Any]) -> str:
+    """The acting user (traced with INSi calls); defaults to 'adapter'."""
+    user = data.get("user", "adapter")
+    if not isinstance(user, str) or not user.strip():
+        raise invalid([{"field": "user", "message": "user doit être une chaîne non vide"}])
+    return user.strip()
+
+
+def _date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def traits_of(data: dict[str, Any]) -> Traits:
+    errors: list[dict[str, str]] = []
+    name = data.get("birth_name")
+    if not isinstance(name, str) or not name.strip():
+        errors.append({"field": "birth_name", "message": "birth_name (nom de naissance) est obligatoire"})
+    first_names = data.get("birth_first_names")
+    if not isinstance(first_names, list) or not first_names or not all(
+        isinstance(n, str) and n.strip() for n in first_names
+    ):
+        errors.append({"field": "birth_first_names",
+                       "message": "birth_first_names doit être une liste non vide de prénoms de naissance"})
+    if data.get("sex") not in SEXES:
+        errors.append({"field": "sex", "message": "sex doit valoir M, F ou I"})
+    if not _date(data.get("birth_date")):
+        errors.append({"field": "birth_date", "message": "birth_date doit être une date AAAA-MM-JJ"})
+    cog = data.get("birth_place_cog")
+    if cog is not None and (not isinstance(cog, str) or not _COG.fullmatch(cog)):
+        errors.append({"field": "birth_place_cog", "message": "birth_place_cog doit être un code COG de 5 caractères"})
+    for optional in ("used_first_name", "used_name"):
+        value = data.get(optional)
+        if value is not None and not isinstance(value, str):
+            errors.append({"field": optional, "message": f"{optional} doit être une chaîne"})
+    if errors:
+        raise invalid(errors)
+    return Traits(
+        birth_name=name.strip(),
+        birth_first_names=[n.strip() for n in first_names],
+        sex=data["sex"],
+        birth_date=data["birth_date"],
+        birth_place_cog=cog.upper() if cog else None,
+        used_first_name=data.get("used_first_name"),
+        used_name=data.get("used_name"),
+    )
+
+
+def vitale_of(data: dict[str, Any]) -> VitaleQuery:
+    card = data.get("vitale")
+    if not isinstance(card, dict):
+        raise invalid([{"field": "vitale", "message": "vitale (données lues sur la carte) est obligatoire"}])
+    errors: list[dict[str, str]] = []
+    if not isinstance(card.get("nir"), str) or not _NIR13.fullmatch(card["nir"]):
+        errors.append({"field": "vitale.nir", "message": "vitale.nir doit être un matricule de 13 caractères"})
+    if not isinstance(card.get("nir_key"), str) or not _KEY.fullmatch(card["nir_key"]):
+        errors.append({"field": "vitale.nir_key", "message": "vitale.nir_key doit être une clé de 2 chiffres"})
+    if not _date(card.get("birth_date")):
+        errors.append({"field": "vitale.birth_date", "message": "vitale.birth_date doit être une date AAAA-MM-JJ"})
+    rank = card.get("birth_rank", "1")
+    if not isinstance(rank, str | int) or not str(rank).isdigit():
+        errors.append({"field": "vitale.birth_rank", "message": "vitale.birth_rank doit être un entier"})
+    if errors:
+        raise invalid(errors)
+    return VitaleQuery(
+        nir=card["nir"], nir_key=card["nir_key"], birth_date=card["birth_date"], birth_rank=str(rank),
+        birth_name=card.get("birth_name"), holder_nir=card.get("holder_nir"), holder_nir_key=card.get("holder_nir_key"),
+    )
+
+
+def document_of(data: dict[str, Any]) -> tuple[str, str | None]:
+    doc_type = data.get("type")
+    if doc_type not in DOCUMENT_TYPES:
+        raise invalid([{"field": "type", "message": "type doit être l'un de " + ", ".join(sorted(DOCUMENT_TYPES))}])
+    number = data.get("number")
+    if number is not None and not isinstance(number, str):
+        raise invalid([{"field": "number", "message": "number doit être une chaîne"}])
+    return doc_type, number

@@ -1,0 +1,62 @@
+import threading
+from pathlib import Path
+
+from segur_harness.store import Behaviour, Exchange, Finding, Store
+
+
+def _exchange(n: int, scenario: str | None = None) -> Exchange:
+    return Exchange(
+        service="insi", operation=f"op{n % 2}", started_at=1.0, ended_at=2.0,
+        request_body=f"<r{n}/>".encode(), response_body=b"\xff\x00binary", status=200,
+        scenario_id=scenario, findings=[Finding("error", "R1", "boom", "/a")],
+    )  # fmt: skip
+
+
+def test_record_and_read_back_everything(tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite")
+    ex = _exchange(1, "INS/va1.41.01")
+    store.record(ex)
+    (back,) = Store(tmp_path / "s.sqlite").exchanges(scenario_id="INS/va1.41.01")  # a second process's view
+    assert back.request_body == b"<r1/>"
+    assert back.response_body == b"\xff\x00binary"
+    assert back.findings == [Finding("error", "R1", "boom", "/a")]
+    assert back.id == ex.id
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite")
+    threads = [threading.Thread(target=lambda i=i: [store.record(_exchange(i * 100 + k)) for k in range(20)])
+               for i in range(5)]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.count() == 100
+    assert len({e.request_body for e in store.exchanges()}) == 100
+
+
+def test_filters_and_since_id(tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite")
+    ids = [store.record(_exchange(n, "A" if n < 3 else "B")) for n in range(5)]
+    assert [e.id for e in store.exchanges(scenario_id="B")] == ids[3:]
+    assert [e.id for e in store.exchanges(operation="op1")] == [ids[1], ids[3]]
+    assert [e.id for e in store.exchanges(since_id=ids[2])] == ids[3:]
+
+
+def test_behaviours_are_consumed_then_gone(tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite")
+    store.add_behaviour("insi", Behaviour(kind="outage", operation="op1", params={}, remaining=2))
+    assert store.take_behaviour("insi", "op0") is None
+    assert store.take_behaviour("insi", "op1").kind == "outage"
+    assert store.take_behaviour("insi", "op1").kind == "outage"
+    assert store.take_behaviour("insi", "op1") is None
+    store.add_behaviour("insi", Behaviour(kind="delay", operation=None, params={"seconds": 0}, remaining=None))
+    assert store.take_behaviour("insi", "anything").kind == "delay"
+    store.clear_behaviours("insi")
+    assert store.behaviours("insi") == []
+
+
+def test_current_scenario_is_shared(tmp_path: Path):
+    Store(tmp_path / "s.sqlite").set_scenario("insi", "X.01.01")
+    assert Store(tmp_path / "s.sqlite").scenario("insi") == "X.01.01"
+    assert Store(tmp_path / "s.sqlite").scenario("dmp") is None
