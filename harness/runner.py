@@ -21,7 +21,7 @@ import requests
 from segur_harness import __version__
 from segur_harness.allure_report import generate_html
 from segur_harness.catalogue import Catalogue, load_catalogue, requirement_tag
-from segur_harness.config import PACKAGE_DIR, STEPS_DIR, config
+from segur_harness.config import FEATURES_DIR, PACKAGE_DIR, STEPS_DIR, config
 from segur_harness.evidence import write_evidence
 from segur_harness.processes import ServiceProcess, ServiceStartError, python_command
 from segur_harness.services import Endpoint, mock_endpoints, mock_processes, mocks_env_json, reference_sut_process
@@ -100,7 +100,7 @@ def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Pat
     results_file = out / "scenario-results.json"
     args = [
         "-m", "pytest", str(STEPS_DIR / "test_features.py"),
-        "-c", str(PYTEST_INI), "--rootdir", str(STEPS_DIR),
+        "-c", str(PYTEST_INI), "--rootdir", os.path.commonpath([STEPS_DIR, FEATURES_DIR]),
         "-p", "segur_harness.collect", "-p", "segur_harness.steps.plugin",
         "-q" if quiet else "-v", "-rfE", "--tb=short", "--no-header",
     ]  # fmt: skip

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+
 from segur_harness.config import config, store_path
 from segur_harness.store import Store
 

@@ -1,1 +1,1 @@
-"""x"""
+"""pytest-bdd step definitions: drive the SUT through the adapter contract, assert on what it did and sent."""

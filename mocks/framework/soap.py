@@ -68,9 +68,20 @@ def parse_soap12(body: bytes, max_bytes: int) -> SoapRequest:
     return SoapRequest(envelope=root, headers=headers, body_child=children[0])
 
 
-def envelope(body_child: etree._Element, *, action: str | None = None, relates_to: str | None = None) -> bytes:
-    """A SOAP 1.2 response envelope with WS-Addressing headers."""
-    env = etree.Element(f"{{{SOAP12_NS}}}Envelope", nsmap={"soap": SOAP12_NS, "wsa": WSA_NS})
+def envelope(
+    body_child: etree._Element,
+    *,
+    action: str | None = None,
+    relates_to: str | None = None,
+    extra_nsmap: dict[str, str] | None = None,
+) -> bytes:
+    """A SOAP 1.2 response envelope with WS-Addressing headers.
+
+    `extra_nsmap` declares prefixes on the Envelope itself: QName-valued text
+    (fault subcodes) must resolve there, because some clients (zeep) resolve
+    such prefixes with the document root's namespace map only.
+    """
+    env = etree.Element(f"{{{SOAP12_NS}}}Envelope", nsmap={"soap": SOAP12_NS, "wsa": WSA_NS, **(extra_nsmap or {})})
     header = etree.SubElement(env, f"{{{SOAP12_NS}}}Header")
     if action:
         etree.SubElement(header, f"{{{WSA_NS}}}Action").text = action
@@ -94,18 +105,24 @@ def fault(
     f = etree.Element(f"{{{SOAP12_NS}}}Fault", nsmap={"soap": SOAP12_NS})
     code_el = etree.SubElement(f, f"{{{SOAP12_NS}}}Code")
     etree.SubElement(code_el, f"{{{SOAP12_NS}}}Value").text = f"soap:{code}"
+    extra_nsmap: dict[str, str] = {}
     if subcode:
         ns, local = subcode
+        prefix = "soap" if ns == SOAP12_NS else "sub"
+        if prefix == "sub":
+            extra_nsmap["sub"] = ns
         sub = etree.SubElement(code_el, f"{{{SOAP12_NS}}}Subcode")
-        value = etree.SubElement(sub, f"{{{SOAP12_NS}}}Value", nsmap={"sub": ns})
-        value.text = f"sub:{local}"
+        value = etree.SubElement(sub, f"{{{SOAP12_NS}}}Value")
+        value.text = f"{prefix}:{local}"
     reason_el = etree.SubElement(f, f"{{{SOAP12_NS}}}Reason")
     text = etree.SubElement(reason_el, f"{{{SOAP12_NS}}}Text")
     text.set("{http://www.w3.org/XML/1998/namespace}lang", "fr")
     text.text = reason
     if detail is not None:
         etree.SubElement(f, f"{{{SOAP12_NS}}}Detail").append(detail)
-    return envelope(f, action="http://www.w3.org/2005/08/addressing/soap/fault", relates_to=relates_to)
+    return envelope(
+        f, action="http://www.w3.org/2005/08/addressing/soap/fault", relates_to=relates_to, extra_nsmap=extra_nsmap
+    )
 
 
 def fault_status(code: str) -> int:

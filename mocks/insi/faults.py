@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+
 from segur_harness.mocks.framework.soap import SOAP12_NS, fault
 
 from .data import InsiDataError, load_toml

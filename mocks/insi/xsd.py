@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 import xmlschema
 from lxml import etree
+
 from segur_harness.config import insi_wsdl_dir, reference_dir
 from segur_harness.xmlsafe import parse_xml_file
 
@@ -117,3 +118,8 @@ def validate(schema: xmlschema.XMLSchema, element: etree._Element) -> list[tuple
     except xmlschema.XMLSchemaException as exc:
         problems.append((str(exc), ""))
     return problems
+
+
+def global_elements(schema: xmlschema.XMLSchema | None) -> set[str]:
+    """Global element names of the compiled set: only those headers are validated."""
+    return set(schema.maps.elements) if schema is not None else set()

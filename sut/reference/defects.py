@@ -18,6 +18,8 @@ DEFECTS: dict[str, str] = {
     "nir-oid-assumed": "Ignores the OID returned by INSi and records every INS as an INS-NIR (1.2.250.1.213.1.4.8).",
     "uses-historic-ins": "Takes the first INSHISTO (historic INS) instead of INSACTIF when INSi returns both.",
     "no-lps-context": "Sends no ContexteLPS header, so INSi cannot tell which authorised software is calling.",
+    "traits-not-compared": "Accepts the INS without comparing the traits INSi returns with the local identity's.",
+    "silent-on-01-02": "Does not tell the user when INSi finds no identity (01) or several (02).",
 }
 
 

@@ -80,25 +80,38 @@ def traits_of(data: dict[str, Any]) -> Traits:
     )
 
 
+def _matricule_errors(card: dict[str, Any], prefix: str, required: bool) -> list[dict[str, str]]:
+    errors = []
+    number, key = card.get(f"{prefix}_nir"), card.get(f"{prefix}_nir_key")
+    if number is None and not required:
+        return []
+    if not isinstance(number, str) or not _NIR13.fullmatch(number):
+        errors.append({"field": f"vitale.{prefix}_nir", "message": f"vitale.{prefix}_nir : matricule de 13 caractères"})
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        errors.append({"field": f"vitale.{prefix}_nir_key", "message": f"vitale.{prefix}_nir_key : clé de 2 chiffres"})
+    return errors
+
+
 def vitale_of(data: dict[str, Any]) -> VitaleQuery:
+    """The carte Vitale data: holder's matricule, beneficiary's birth date and rank, optional own NIR."""
     card = data.get("vitale")
     if not isinstance(card, dict):
         raise invalid([{"field": "vitale", "message": "vitale (données lues sur la carte) est obligatoire"}])
-    errors: list[dict[str, str]] = []
-    if not isinstance(card.get("nir"), str) or not _NIR13.fullmatch(card["nir"]):
-        errors.append({"field": "vitale.nir", "message": "vitale.nir doit être un matricule de 13 caractères"})
-    if not isinstance(card.get("nir_key"), str) or not _KEY.fullmatch(card["nir_key"]):
-        errors.append({"field": "vitale.nir_key", "message": "vitale.nir_key doit être une clé de 2 chiffres"})
+    errors = _matricule_errors(card, "holder", True) + _matricule_errors(card, "beneficiary", False)
     if not _date(card.get("birth_date")):
         errors.append({"field": "vitale.birth_date", "message": "vitale.birth_date doit être une date AAAA-MM-JJ"})
-    rank = card.get("birth_rank", "1")
-    if not isinstance(rank, str | int) or not str(rank).isdigit():
+    rank = card.get("birth_rank")
+    if rank is not None and (not isinstance(rank, str | int) or not str(rank).isdigit()):
         errors.append({"field": "vitale.birth_rank", "message": "vitale.birth_rank doit être un entier"})
+    name = card.get("birth_name")
+    if name is not None and not isinstance(name, str):
+        errors.append({"field": "vitale.birth_name", "message": "vitale.birth_name doit être une chaîne"})
     if errors:
         raise invalid(errors)
     return VitaleQuery(
-        nir=card["nir"], nir_key=card["nir_key"], birth_date=card["birth_date"], birth_rank=str(rank),
-        birth_name=card.get("birth_name"), holder_nir=card.get("holder_nir"), holder_nir_key=card.get("holder_nir_key"),
+        holder_nir=card["holder_nir"], holder_nir_key=card["holder_nir_key"], birth_date=card["birth_date"],
+        birth_rank=str(rank) if rank is not None else None, birth_name=name,
+        beneficiary_nir=card.get("beneficiary_nir"), beneficiary_nir_key=card.get("beneficiary_nir_key"),
     )
 
 

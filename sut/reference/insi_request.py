@@ -55,15 +55,15 @@ class TraitsQuery:
 
 @dataclass(frozen=True)
 class VitaleQuery:
-    """Data read from a carte Vitale for RECVITALE."""
+    """Data read from a carte Vitale for RECVITALE: the holder (ouvrant droit) and the chosen beneficiary."""
 
-    nir: str
-    nir_key: str
+    holder_nir: str
+    holder_nir_key: str
     birth_date: str
-    birth_rank: str = "1"
+    birth_rank: str | None = None
     birth_name: str | None = None
-    holder_nir: str | None = None
-    holder_nir_key: str | None = None
+    beneficiary_nir: str | None = None
+    beneficiary_nir_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,18 +167,19 @@ def traits_request(query: TraitsQuery, caller: Caller) -> BuiltRequest:
 
 
 def vitale_request(query: VitaleQuery, caller: Caller) -> BuiltRequest:
-    """rechercherInsAvecCarteVitale: the beneficiary's matricule, birth date and rank from the card."""
+    """rechercherInsAvecCarteVitale: holder matricule, beneficiary birth date, rank and own NIR if known."""
     rec = etree.Element(f"{{{RECVIT}}}RECVITALE", nsmap={"recvit": RECVIT})
-    individual = _sub(rec, RECVIT, "MatriculeIndividu")
-    _sub(individual, RECVIT, "NumIdentifiant", query.nir)
-    _sub(individual, RECVIT, "Cle", query.nir_key)
-    if query.holder_nir:
-        holder = _sub(rec, RECVIT, "MatriculeOD")
-        _sub(holder, RECVIT, "NumIdentifiant", query.holder_nir)
-        if query.holder_nir_key:
-            _sub(holder, RECVIT, "Cle", query.holder_nir_key)
+    if query.beneficiary_nir:
+        individual = _sub(rec, RECVIT, "MatriculeIndividu")
+        _sub(individual, RECVIT, "NumIdentifiant", query.beneficiary_nir)
+        if query.beneficiary_nir_key:
+            _sub(individual, RECVIT, "Cle", query.beneficiary_nir_key)
+    holder = _sub(rec, RECVIT, "MatriculeOD")
+    _sub(holder, RECVIT, "NumIdentifiant", query.holder_nir)
+    _sub(holder, RECVIT, "Cle", query.holder_nir_key)
     if query.birth_name:
         _sub(rec, RECVIT, "NomNaissance", query.birth_name)
     _sub(rec, RECVIT, "DateNaissance", query.birth_date)
-    _sub(rec, RECVIT, "RangNaissance", query.birth_rank)
+    if query.birth_rank:
+        _sub(rec, RECVIT, "RangNaissance", query.birth_rank)
     return _envelope(OP_VITALE, caller, rec)

@@ -160,6 +160,8 @@ class Workflows:
         result = calls[-1].result
         if result.code == "00":
             return self._match(identity, result, calls, user, source)
+        if result.code in ("01", "02") and self.settings.has("silent-on-01-02"):
+            return SearchOutcome(NOT_FOUND if result.code == "01" else AMBIGUOUS, "", False, identity, calls)
         if result.code == "01":
             identity.log("INSI_AUCUNE_IDENTITE", user, result.label)
             return SearchOutcome(NOT_FOUND, "Aucune identité INS ne correspond à ces traits (INSi 01). "
@@ -195,7 +197,7 @@ class Workflows:
         oid, kind = (NIR_OID, "NIR") if self.settings.has("nir-oid-assumed") else (ins.oid, matricule_kind(ins.oid))
         if kind is None:
             return self._reject(identity, calls, user, f"OID {oid!r} inconnu")
-        diffs = differences(identity.traits, result.traits)
+        diffs = [] if self.settings.has("traits-not-compared") else differences(identity.traits, result.traits)
         if diffs:
             return self._reject(identity, calls, user, "traits différents de ceux de l'INSi : " + ", ".join(diffs))
         returned = result.traits

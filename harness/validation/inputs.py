@@ -1,0 +1,63 @@
+"""Turn a path given by the user into validation results: file, XDM archive or folder.
+
+Folders are walked recursively (symbolic links to folders are not followed);
+.xml files are CDA candidates, .zip files XDM archives, anything else is
+ignored. A path that cannot be read becomes an error finding, not an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segur_harness.validation.model import FileResult, Finding, Layer, LayerResult, LayerStatus, Severity
+from segur_harness.validation.xdm import validate_archive
+from segur_harness.xmlsafe import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from segur_harness.validation.engine import Engine
+
+CDA_SUFFIXES = (".xml",)
+ARCHIVE_SUFFIXES = (".zip",)
+
+
+def _input_error(path: Path, rule: str, message: str) -> FileResult:
+    result = FileResult(name=str(path), kind="input")
+    result.layers.append(LayerResult(Layer.PARSE, LayerStatus.COULD_NOT_RUN, message))
+    result.add(Finding(Severity.ERROR, Layer.PARSE, rule, message))
+    return result
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            if name.lower().endswith(CDA_SUFFIXES + ARCHIVE_SUFFIXES):
+                yield Path(current) / name
+
+
+def _file(engine: Engine, path: Path) -> list[FileResult]:
+    if path.suffix.lower() in ARCHIVE_SUFFIXES:
+        return validate_archive(engine, path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(DEFAULT_MAX_BYTES + 1)
+    except OSError as exc:
+        return [_input_error(path, "INPUT-002", f"cannot read file: {exc.strerror or exc}")]
+    return [engine.validate_document(data, str(path))]
+
+
+def validate_path(engine: Engine, path: Path) -> Iterator[FileResult]:
+    if path.is_dir():
+        found = False
+        for item in _walk(path):
+            found = True
+            yield from _file(engine, item)
+        if not found:
+            yield _input_error(path, "INPUT-003", "folder holds no CDA (.xml) or XDM (.zip) file")
+    elif path.is_file():
+        yield from _file(engine, path)
+    else:
+        yield _input_error(path, "INPUT-001", "no such file or folder")

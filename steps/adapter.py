@@ -1,0 +1,89 @@
+"""HTTP client for the SUT adapter contract (sut/openapi.json), used by the steps.
+
+Every call is attached to the Allure report and kept as `last`, so a failed
+assertion can show what the SUT actually answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from .evidence import attach_json
+
+ADAPTER_PREFIX = "/adapter/v1"
+
+
+class AdapterError(AssertionError):
+    """The SUT answered an adapter call with an unexpected HTTP status."""
+
+
+@dataclass
+class AdapterReply:
+    method: str
+    path: str
+    status: int
+    body: Any
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path} -> HTTP {self.status}: {self.body!r}"[:2000]
+
+
+class AdapterClient:
+    """The SUT seen through the adapter: one method per contract operation."""
+
+    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+        self.base = base_url.rstrip("/") + ADAPTER_PREFIX
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.last: AdapterReply | None = None
+
+    def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,),
+             params: dict[str, str] | None = None) -> AdapterReply:
+        response = self.session.request(method, self.base + path, json=body, params=params, timeout=self.timeout)
+        try:
+            payload: Any = response.json() if response.content else None
+        except ValueError:
+            payload = response.text
+        reply = AdapterReply(method, path, response.status_code, payload)
+        self.last = reply
+        attach_json(f"adapter {method} {path} (HTTP {response.status_code})",
+                    {"request": body, "params": params, "status": response.status_code, "response": payload})
+        if expect and response.status_code not in expect:
+            raise AdapterError(f"SUT adapter: expected HTTP {'/'.join(map(str, expect))}, got {reply.describe()}")
+        return reply
+
+    # -- contract operations -------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        return self.call("GET", "/info").body
+
+    def reset(self) -> None:
+        self.call("POST", "/reset", expect=(200, 204))
+
+    def set_services(self, services: dict[str, Any]) -> AdapterReply:
+        return self.call("PUT", "/services", services, expect=(200, 501))
+
+    def create_identity(self, traits: dict[str, Any], user: str) -> dict[str, Any]:
+        return self.call("POST", "/identities", {**traits, "user": user}, expect=(201,)).body
+
+    def identity(self, identity_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/identities/{identity_id}").body
+
+    def traits_search(self, identity_id: str, user: str) -> dict[str, Any]:
+        return self.call("POST", f"/identities/{identity_id}/insi/traits-search", {"user": user}).body
+
+    def vitale_search(self, identity_id: str, vitale: dict[str, Any], user: str) -> dict[str, Any]:
+        return self.call("POST", f"/identities/{identity_id}/insi/vitale-search", {"vitale": vitale, "user": user}).body
+
+    def record_document(self, identity_id: str, doc_type: str, user: str) -> dict[str, Any]:
+        return self.call("POST", f"/identities/{identity_id}/documents", {"type": doc_type, "user": user},
+                         expect=(201,)).body
+
+    def export(self, identity_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/identities/{identity_id}/export").body
+
+    def insi_calls(self, identity_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"identity_id": identity_id} if identity_id else None
+        return self.call("GET", "/insi-calls", params=params).body["calls"]

@@ -1,0 +1,127 @@
+"""pytest plugin for the Gherkin run (`-p segur_harness.steps.plugin`).
+
+Reads where the SUT and the mocks are (env SEGUR_SUT_URL, SEGUR_MOCKS), gives
+the steps their fixtures, and isolates scenarios: before each one every mock
+is reset and told the scenario ID (so its exchanges are tagged), and the SUT
+is reset. Once per session the SUT is told where the national services are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .adapter import AdapterClient
+from .context import ScenarioContext
+from .mock_admin import MockAdmin
+
+DEFAULT_SUT_URL = "http://127.0.0.1:18090"
+DEFAULT_MOCKS = {"insi": {"url": "http://127.0.0.1:18081/lps", "admin": "http://127.0.0.1:18081/_admin"}}
+SESSION_INSI_TIMEOUT_SECONDS = 2.0
+"""INSi timeout asked of the SUT (PUT /services): short, so the timeout scenario stays quick."""
+_REQ_TAG = re.compile(r"@(REQ_[A-Za-z0-9_]+)")
+_SCENARIO_NAME = re.compile(r"^(?P<id>\S+)\s+[—-]\s+")
+
+_session: dict[str, Any] = {}
+
+
+def scenario_id_of(name: str) -> str | None:
+    """'INS/va1.41.01 — Titre' -> 'INS/va1.41.01' (None when the name carries no ID)."""
+    match = _SCENARIO_NAME.match(name.strip())
+    return match["id"] if match else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare every @REQ_… tag of the installed features as a marker (no unknown-mark warnings)."""
+    import segur_harness.features
+
+    features_dir = Path(segur_harness.features.__file__).resolve().parent
+    tags: set[str] = set()
+    for path in features_dir.rglob("*.feature"):
+        tags.update(_REQ_TAG.findall(path.read_text(encoding="utf-8")))
+    for tag in sorted(tags):
+        config.addinivalue_line("markers", f"{tag}: scenario proving requirement {tag}")
+
+
+def _mocks_from_env() -> dict[str, MockAdmin]:
+    raw = os.environ.get("SEGUR_MOCKS")
+    try:
+        spec = json.loads(raw) if raw else DEFAULT_MOCKS
+    except ValueError as exc:
+        raise pytest.UsageError(f"SEGUR_MOCKS is not valid JSON: {exc}") from None
+    return {name: MockAdmin(name, entry["url"], entry["admin"]) for name, entry in spec.items()}
+
+
+@pytest.fixture(scope="session")
+def sut() -> AdapterClient:
+    """The SUT's adapter client."""
+    return AdapterClient(os.environ.get("SEGUR_SUT_URL", DEFAULT_SUT_URL))
+
+
+@pytest.fixture(scope="session")
+def mocks() -> dict[str, MockAdmin]:
+    """Admin clients of every mock, by service name."""
+    return _mocks_from_env()
+
+
+@pytest.fixture(scope="session")
+def insi(mocks: dict[str, MockAdmin]) -> MockAdmin:
+    if "insi" not in mocks:
+        pytest.skip("no INSi mock in SEGUR_MOCKS")
+    return mocks["insi"]
+
+
+@pytest.fixture(scope="session")
+def services_configured(sut: AdapterClient, mocks: dict[str, MockAdmin]) -> dict[str, Any]:
+    """Tell the SUT once where the national services are; a 501 means the editor configured it by hand."""
+    body: dict[str, Any] = {name: m.url for name, m in mocks.items()}
+    body["insi_timeout_seconds"] = SESSION_INSI_TIMEOUT_SECONDS
+    reply = sut.set_services(body)
+    if reply.status == 501:
+        warnings.warn("the SUT does not support PUT /adapter/v1/services: it must already point at the mocks",
+                      stacklevel=1)
+        return {"configured": False}
+    return {"configured": True, **(reply.body or {})}
+
+
+@pytest.fixture
+def ctx(request: pytest.FixtureRequest, services_configured: dict[str, Any]) -> ScenarioContext:
+    """The scenario's memory; the hook below has already isolated mocks and SUT."""
+    scenario_id = _session.get(request.node.nodeid)
+    context = ScenarioContext(scenario_id=scenario_id)
+    timeout = services_configured.get("insi_timeout_seconds")
+    context.insi_timeout_seconds = float(timeout) if timeout else None
+    _session["ctx:" + request.node.nodeid] = context
+    return context
+
+
+@pytest.fixture
+def scenario_id(ctx: ScenarioContext) -> str | None:
+    return ctx.scenario_id
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Isolate the scenario: reset every mock, tag its exchanges, reset the SUT."""
+    scenario_id = scenario_id_of(scenario.name)
+    _session[request.node.nodeid] = scenario_id
+    request.getfixturevalue("services_configured")
+    for mock in request.getfixturevalue("mocks").values():
+        mock.reset()
+        mock.start_scenario(scenario_id)
+    request.getfixturevalue("sut").reset()
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Let a deliberately delayed mock answer land before the next scenario re-tags the mock."""
+    context: ScenarioContext | None = _session.pop("ctx:" + request.node.nodeid, None)
+    if context and context.settle_until:
+        remaining = context.settle_until - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)

@@ -1,0 +1,20 @@
+"""Collects every Gherkin scenario of the installed `segur_harness.features` folder.
+
+Run by the runner as
+`pytest <this file> -p segur_harness.steps.plugin` with SEGUR_SUT_URL and SEGUR_MOCKS set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_bdd import scenarios
+
+import segur_harness.features
+from segur_harness.steps.ins_identity_steps import *  # noqa: F403 - step definitions are fixtures
+from segur_harness.steps.ins_search_steps import *  # noqa: F403
+from segur_harness.steps.ins_wire_steps import *  # noqa: F403
+
+FEATURES_DIR = Path(segur_harness.features.__file__).resolve().parent
+
+scenarios(str(FEATURES_DIR))

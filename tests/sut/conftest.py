@@ -1,0 +1,68 @@
+"""Fixtures of the reference SUT tests.
+
+`schema_check` is a small JSON Schema checker for the subset the adapter
+contract uses ($ref, allOf, oneOf, type, required, properties, items, enum,
+pattern, minItems, minLength): the harness ships no JSON Schema library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+_TYPES = {
+    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "integer": int, "number": (int, float),
+}  # fmt: skip
+
+
+def _is(value: Any, name: str) -> bool:
+    if name in ("integer", "number") and isinstance(value, bool):
+        return False
+    return isinstance(value, _TYPES[name])
+
+
+def check(value: Any, schema: dict[str, Any], spec: dict[str, Any], path: str = "$") -> list[str]:
+    """Every violation of `schema` by `value` (empty when it conforms)."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return check(value, spec["components"]["schemas"][name], spec, path)
+    errors: list[str] = []
+    for sub in schema.get("allOf", []):
+        errors += check(value, sub, spec, path)
+    if "oneOf" in schema:
+        matching = [s for s in schema["oneOf"] if not check(value, s, spec, path)]
+        if len(matching) != 1:
+            errors.append(f"{path}: matches {len(matching)} of the oneOf alternatives")
+    types = schema.get("type")
+    if types is not None:
+        names = types if isinstance(types, list) else [types]
+        if not any(_is(value, n) for n in names):
+            return [*errors, f"{path}: {type(value).__name__} is not {'/'.join(names)}"]
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {value!r} not in {schema['enum']}")
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{path}: {value!r} does not match {schema['pattern']}")
+        if len(value) < schema.get("minLength", 0):
+            errors.append(f"{path}: shorter than {schema['minLength']}")
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            errors.append(f"{path}: fewer than {schema['minItems']} items")
+        for index, item in enumerate(value):
+            errors += check(item, schema.get("items", {}), spec, f"{path}[{index}]")
+    if isinstance(value, dict):
+        errors += [f"{path}: missing {key!r}" for key in schema.get("required", []) if key not in value]
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                errors += check(value[key], sub, spec, f"{path}.{key}")
+    return errors
+
+
+@pytest.fixture(scope="session")
+def schema_check() -> Callable[..., list[str]]:
+    """`check(value, schema, spec)`: JSON Schema subset checker for the adapter contract."""
+    return check

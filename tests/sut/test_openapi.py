@@ -1,0 +1,137 @@
+"""The adapter contract (sut/openapi.json) is a sound OpenAPI 3.1 document and the reference SUT keeps to it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+import segur_harness.sut
+from segur_harness.sut.reference.api import CONTRACT_VERSION, PREFIX, create_app
+from segur_harness.sut.reference.settings import SutSettings
+
+OPENAPI = Path(segur_harness.sut.__file__).resolve().parent / "openapi.json"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    settings = SutSettings(idam="TEST-IDAM-0001", lps_name="SEGUR-HARNESS-SUT", lps_version="1.0.0")
+    return create_app(settings).test_client()
+
+
+def _served_routes() -> set[tuple[str, str]]:
+    app = create_app(SutSettings(idam="i", lps_name="n", lps_version="v"))
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        routes |= {(path, m.lower()) for m in rule.methods if m.lower() in HTTP_METHODS}
+    return routes
+
+
+def _documented_routes(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(path, method) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS}
+
+
+def test_document_is_openapi_31_with_a_semver_version(spec: dict[str, Any]) -> None:
+    assert spec["openapi"].startswith("3.1.")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", spec["info"]["version"])
+    assert spec["info"]["version"] == CONTRACT_VERSION, "the reference SUT must report the documented version"
+    assert all(path.startswith("/adapter/v1/") for path in spec["paths"]), "the major version lives in the path"
+
+
+def test_every_route_the_sut_serves_is_documented_and_vice_versa(spec: dict[str, Any]) -> None:
+    served, documented = _served_routes(), _documented_routes(spec)
+    assert served - documented == set(), "routes served but not in openapi.json"
+    assert documented - served == set(), "routes documented but not served by the reference SUT"
+
+
+def test_every_ref_resolves_and_every_operation_is_described(spec: dict[str, Any]) -> None:
+    text = json.dumps(spec)
+    names = set(spec["components"]["schemas"])
+    missing = {ref for ref in re.findall(r'"#/components/schemas/([^"]+)"', text) if ref not in names}
+    assert missing == set()
+    ids = []
+    for path, method in _documented_routes(spec):
+        operation = spec["paths"][path][method]
+        ids.append(operation["operationId"])
+        assert operation.get("summary") and operation.get("responses"), f"{method} {path} is not described"
+        assert isinstance(operation.get("x-segur-required"), bool), f"{method} {path}: say if editors must implement it"
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert "application/problem+json" in response["content"], f"{method} {path} {status}: problem+json"
+    assert len(ids) == len(set(ids)), "operationIds must be unique"
+
+
+def _schema(spec: dict[str, Any], path: str, method: str, status: str) -> dict[str, Any]:
+    content = spec["paths"][path][method]["responses"][status]["content"]
+    return next(iter(content.values()))["schema"]
+
+
+NEW_IDENTITY = {"birth_name": "ECETINSI", "birth_first_names": ["PIERRE-ALAIN"], "sex": "M",
+                "birth_date": "2009-07-14", "user": "IDE.MARTIN"}
+
+
+def test_reference_sut_answers_match_the_documented_schemas(spec: dict[str, Any], client: FlaskClient,
+                                                           schema_check) -> None:
+    def conforms(reply, path: str, method: str, status: str) -> None:
+        assert str(reply.status_code) == status, reply.get_data(as_text=True)
+        errors = schema_check(reply.get_json(), _schema(spec, path, method, status), spec)
+        assert errors == [], f"{method.upper()} {path}: {errors}"
+
+    conforms(client.get("/adapter/v1/info"), "/adapter/v1/info", "get", "200")
+    created = client.post("/adapter/v1/identities", json=NEW_IDENTITY)
+    conforms(created, "/adapter/v1/identities", "post", "201")
+    ident = created.get_json()["id"]
+    conforms(client.get(f"/adapter/v1/identities/{ident}"), "/adapter/v1/identities/{identity_id}", "get", "200")
+    conforms(client.post(f"/adapter/v1/identities/{ident}/documents", json={"type": "CNI"}),
+             "/adapter/v1/identities/{identity_id}/documents", "post", "201")
+    conforms(client.get(f"/adapter/v1/identities/{ident}/export"),
+             "/adapter/v1/identities/{identity_id}/export", "get", "200")
+    conforms(client.post(f"/adapter/v1/identities/{ident}/insi/traits-search", json={}),
+             "/adapter/v1/identities/{identity_id}/insi/traits-search", "post", "200")
+    conforms(client.get("/adapter/v1/insi-calls"), "/adapter/v1/insi-calls", "get", "200")
+    conforms(client.put("/adapter/v1/services", json={"insi": "http://127.0.0.1:9/lps", "insi_timeout_seconds": 1}),
+             "/adapter/v1/services", "put", "200")
+    conforms(client.post("/adapter/v1/identities", json={"birth_name": ""}), "/adapter/v1/identities", "post", "422")
+    conforms(client.get("/adapter/v1/identities/PAT-404"), "/adapter/v1/identities/{identity_id}", "get", "404")
+
+
+def test_errors_are_problem_json(client: FlaskClient) -> None:
+    for reply in (client.post("/adapter/v1/identities", json={"sex": "X"}),
+                  client.post("/adapter/v1/identities", data="[", content_type="application/json"),
+                  client.get("/adapter/v1/identities/nope"), client.get("/adapter/v1/nowhere"),
+                  client.delete("/adapter/v1/info")):
+        assert reply.mimetype == "application/problem+json", reply.get_data(as_text=True)
+        body = reply.get_json()
+        assert body["status"] == reply.status_code and body["type"].startswith("urn:segur-harness:adapter:problem:")
+
+
+def test_reset_forgets_identities_and_traces(client: FlaskClient) -> None:
+    ident = client.post("/adapter/v1/identities", json=NEW_IDENTITY).get_json()["id"]
+    client.put("/adapter/v1/services", json={"insi": "http://127.0.0.1:9/lps", "insi_timeout_seconds": 1})
+    client.post(f"/adapter/v1/identities/{ident}/insi/traits-search", json={})
+    assert client.get("/adapter/v1/insi-calls").get_json()["calls"]
+    assert client.post("/adapter/v1/reset").status_code == 204
+    assert client.get(f"/adapter/v1/identities/{ident}").status_code == 404
+    assert client.get("/adapter/v1/insi-calls").get_json()["calls"] == []
+
+
+def test_the_schema_checker_catches_a_broken_answer(spec: dict[str, Any], schema_check) -> None:
+    broken = {"id": "P1", "status": "CERTIFIED", "traits": {"birth_name": "X", "birth_first_names": [], "sex": "M",
+                                                           "birth_date": "2000-01-01"}, "ins": {"matricule": "1"}}
+    errors = schema_check(broken, {"$ref": "#/components/schemas/Identity"}, spec)
+    assert any("CERTIFIED" in e for e in errors)
+    assert any("birth_first_names" in e for e in errors)
+    assert any("ins" in e for e in errors)
