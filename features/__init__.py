@@ -1,1 +1,1 @@
-"""x"""
+"""French Gherkin scenarios, one folder per REM section (data, located through this package)."""

@@ -47,4 +47,5 @@ class MockAdmin:
     def add_behaviour(self, kind: str, params: dict[str, Any], times: int | None = None,
                       operation: str | None = None) -> None:
         body = {"kind": kind, "params": params, "times": times, "operation": operation}
+        attach_json(f"{self.name} mock: behaviour {kind} injected", body)
         self._check(requests.post(self.admin + "/behaviours", json=body, timeout=self.timeout))

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from segur_harness.features_index import split_scenario_name
+
 from .adapter import AdapterClient
 from .context import ScenarioContext
 from .mock_admin import MockAdmin
@@ -27,15 +29,9 @@ DEFAULT_MOCKS = {"insi": {"url": "http://127.0.0.1:18081/lps", "admin": "http://
 SESSION_INSI_TIMEOUT_SECONDS = 2.0
 """INSi timeout asked of the SUT (PUT /services): short, so the timeout scenario stays quick."""
 _REQ_TAG = re.compile(r"@(REQ_[A-Za-z0-9_]+)")
-_SCENARIO_NAME = re.compile(r"^(?P<id>\S+)\s+[—-]\s+")
 
 _session: dict[str, Any] = {}
 
-
-def scenario_id_of(name: str) -> str | None:
-    """'INS/va1.41.01 — Titre' -> 'INS/va1.41.01' (None when the name carries no ID)."""
-    match = _SCENARIO_NAME.match(name.strip())
-    return match["id"] if match else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,7 +105,7 @@ def scenario_id(ctx: ScenarioContext) -> str | None:
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     """Isolate the scenario: reset every mock, tag its exchanges, reset the SUT."""
-    scenario_id = scenario_id_of(scenario.name)
+    scenario_id, _title = split_scenario_name(scenario.name)
     _session[request.node.nodeid] = scenario_id
     request.getfixturevalue("services_configured")
     for mock in request.getfixturevalue("mocks").values():

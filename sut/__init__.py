@@ -1,1 +1,1 @@
-"""x"""
+"""The SUT adapter contract (`openapi.json`) and the bundled reference SUT (`reference/`)."""

@@ -26,12 +26,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="segur-harness validate",
-                     description="Validate CDA R2 documents, IHE_XDM.ZIP archives or folders as ANS does.")
+    parser = _Parser(
+        prog="segur-harness validate",
+        description="Validate CDA R2 documents, IHE_XDM.ZIP archives or folders as ANS does.",
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="CDA file, XDM zip, or folder (recursive)")
     parser.add_argument("--format", choices=("text", "json", "junit"), default="text")
-    parser.add_argument("--pack", metavar="DIR", help="CI-SIS TestContenuCDA pack (default: env "
-                                                      "SEGUR_CISIS_PACK, config, installed pack)")
+    parser.add_argument(
+        "--pack",
+        metavar="DIR",
+        help="CI-SIS TestContenuCDA pack (default: env SEGUR_CISIS_PACK, config, installed pack)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write the report there instead of stdout")
     return parser
 

@@ -80,8 +80,11 @@ class Engine:
         try:
             self._validate(data, result)
         except Exception as exc:  # noqa: BLE001 - last resort: report, never crash the caller
-            result.add(Finding(Severity.ERROR, Layer.PARSE, "ENGINE-001",
-                               f"internal validation error: {type(exc).__name__}: {exc}"))
+            result.add(
+                Finding(
+                    Severity.ERROR, Layer.PARSE, "ENGINE-001", f"internal validation error: {type(exc).__name__}: {exc}"
+                )
+            )
         done = {lr.layer for lr in result.layers}
         for layer in (Layer.PARSE, Layer.HEADER, *PACK_LAYERS):
             if layer not in done:
@@ -89,8 +92,9 @@ class Engine:
         return result
 
     def _validate(self, data: bytes, result: FileResult) -> None:
-        parse = LayerResult(Layer.PARSE, LayerStatus.RAN, rules_version={"parser": f"segur_harness.xmlsafe, lxml "
-                                                                                  f"{etree.__version__}"})
+        parse = LayerResult(
+            Layer.PARSE, LayerStatus.RAN, rules_version={"parser": f"segur_harness.xmlsafe, lxml {etree.__version__}"}
+        )
         result.layers.append(parse)
         try:
             parsed = parse_xml(data)
@@ -100,17 +104,20 @@ class Engine:
                 result.layers.append(LayerResult(layer, LayerStatus.NOT_RUN, "the document could not be parsed"))
             return
         root = self._clinical_document(parsed, result)
-        header = LayerResult(Layer.HEADER, LayerStatus.RAN,
-                             rules_version={"harness_header_rules": header_rules.rules_version()})
+        header = LayerResult(
+            Layer.HEADER, LayerStatus.RAN, rules_version={"harness_header_rules": header_rules.rules_version()}
+        )
         result.layers.append(header)
         kind, findings = header_rules.check(root)
         result.findings.extend(findings)
         if kind is not None:
-            result.document.update({
-                "level": "N1" if kind.n1 else "N3",
-                "volet_template": kind.volet_root,
-                "template_version": kind.volet_extension,
-            })
+            result.document.update(
+                {
+                    "level": "N1" if kind.n1 else "N3",
+                    "volet_template": kind.volet_root,
+                    "template_version": kind.volet_extension,
+                }
+            )
         if self.pack is None:
             for layer in PACK_LAYERS:
                 result.layers.append(LayerResult(layer, LayerStatus.NOT_RUN, f"not run: {self.pack_problem}"))
@@ -120,6 +127,7 @@ class Engine:
         if kind is None:
             result.layers.append(LayerResult(Layer.SCHEMATRON, LayerStatus.NOT_RUN, "not a CDA ClinicalDocument"))
         else:
+
             def schematron() -> tuple[LayerResult, list[Finding]]:
                 layer, found, selection = self.schematron.check(root, kind)
                 result.document["volet"] = selection.volet
@@ -133,8 +141,7 @@ class Engine:
             self._layer(result, Layer.TERMINOLOGY, lambda: self.terminology.check(root))
 
     @staticmethod
-    def _layer(result: FileResult, layer: Layer,
-               run: Callable[[], tuple[LayerResult, list[Finding]]]) -> None:
+    def _layer(result: FileResult, layer: Layer, run: Callable[[], tuple[LayerResult, list[Finding]]]) -> None:
         try:
             layer_result, findings = run()
         except Exception as exc:  # noqa: BLE001 - a layer bug must not hide the other layers
@@ -153,9 +160,17 @@ class Engine:
         inner = next(root.iter(tag), None)
         if inner is None:
             return root
-        result.add(Finding(Severity.INFO, Layer.PARSE, "PARSE-002",
-                           f"root element is {etree.QName(root).localname}; the ClinicalDocument it contains "
-                           f"(line {inner.sourceline}) was validated", None, inner.sourceline))
+        result.add(
+            Finding(
+                Severity.INFO,
+                Layer.PARSE,
+                "PARSE-002",
+                f"root element is {etree.QName(root).localname}; the ClinicalDocument it contains "
+                f"(line {inner.sourceline}) was validated",
+                None,
+                inner.sourceline,
+            )
+        )
         return copy.deepcopy(inner)
 
 

@@ -81,11 +81,17 @@ def _header(root: etree._Element, kind: DocumentKind) -> Iterator[Finding]:
     c = rules_data()["constants"]
     realm = _children(root, "realmCode")
     if not any(r.get("code") == c["realm_code"] for r in realm):
-        yield _finding("CISIS-HDR-002", realm[0] if realm else root, found=_describe(realm[0] if realm else None, "code"))
+        yield _finding(
+            "CISIS-HDR-002", realm[0] if realm else root, found=_describe(realm[0] if realm else None, "code")
+        )
     type_id = root.find("cda:typeId", NS)
-    if type_id is None or (type_id.get("root"), type_id.get("extension")) != (c["type_id_root"], c["type_id_extension"]):
-        yield _finding("CISIS-HDR-003", type_id if type_id is not None else root,
-                       found=_describe(type_id, "root", "extension"))
+    if type_id is None or (type_id.get("root"), type_id.get("extension")) != (
+        c["type_id_root"],
+        c["type_id_extension"],
+    ):
+        yield _finding(
+            "CISIS-HDR-003", type_id if type_id is not None else root, found=_describe(type_id, "root", "extension")
+        )
     roots = {r for r, _ in kind.template_ids}
     if c["fr_template"] not in roots:
         yield _finding("CISIS-HDR-004", root)
@@ -98,8 +104,7 @@ def _header(root: etree._Element, kind: DocumentKind) -> Iterator[Finding]:
         yield _finding("CISIS-HDR-007", node, root=kind.volet_root)
     language = root.find("cda:languageCode", NS)
     if language is None or language.get("code") != c["language_code"]:
-        yield _finding("CISIS-HDR-008", language if language is not None else root,
-                       found=_describe(language, "code"))
+        yield _finding("CISIS-HDR-008", language if language is not None else root, found=_describe(language, "code"))
     spec = rules_data()["exactly_one"]
     for name in spec["elements"]:
         found = _children(root, name)
@@ -166,8 +171,11 @@ def _n1(root: etree._Element, kind: DocumentKind) -> Iterator[Finding]:
     declared = any(r == c["n1_template"] for r, _ in kind.template_ids)
     if declared and body is None:
         other = root.find("cda:component/*", NS)
-        yield _finding("CISIS-N1-001", other if other is not None else root,
-                       found=local(other.tag) if other is not None else "no body")
+        yield _finding(
+            "CISIS-N1-001",
+            other if other is not None else root,
+            found=local(other.tag) if other is not None else "no body",
+        )
     if body is not None and not declared:
         yield _finding("CISIS-N1-002", body)
     if body is not None:
@@ -176,7 +184,9 @@ def _n1(root: etree._Element, kind: DocumentKind) -> Iterator[Finding]:
         representation = text.get("representation") if text is not None else None
         content = "".join(text.itertext()).strip() if text is not None else ""
         if not media or representation != "B64" or not content:
-            yield _finding("CISIS-N1-003", text if text is not None else body, media=media, representation=representation)
+            yield _finding(
+                "CISIS-N1-003", text if text is not None else body, media=media, representation=representation
+            )
 
 
 def check(root: etree._Element) -> tuple[DocumentKind | None, list[Finding]]:

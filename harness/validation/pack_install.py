@@ -30,8 +30,13 @@ PINNED_COMMIT = "61e148b6b83b532a3c743e7f6a5f988015eda007"
 
 KEEP = ("schematrons", "jeuxDeValeurs", "infrastructure", "ExemplesCDA")
 MAX_DOWNLOAD = 1024 * 1024 * 1024
-LIMITS = zipguard.Limits(max_archive_bytes=MAX_DOWNLOAD, max_members=200_000, max_member_bytes=256 * 1024 * 1024,
-                         max_total_bytes=4 * 1024 * 1024 * 1024, max_ratio=200)
+LIMITS = zipguard.Limits(
+    max_archive_bytes=MAX_DOWNLOAD,
+    max_members=200_000,
+    max_member_bytes=256 * 1024 * 1024,
+    max_total_bytes=4 * 1024 * 1024 * 1024,
+    max_ratio=200,
+)
 _REF = re.compile(r"^[0-9A-Za-z._/-]{1,100}$")
 
 
@@ -73,8 +78,11 @@ def _download(url: str, target: Path) -> None:
 def _pack_prefix(names: list[str]) -> PurePosixPath | None:
     """Folder inside the archive that holds schematrons/moteur (the repository root, usually one level down)."""
     candidates = sorted(
-        (PurePosixPath(n).parents[2] for n in names
-         if len(PurePosixPath(n).parts) >= 3 and PurePosixPath(n).parts[-3:-1] == ("schematrons", "moteur")),
+        (
+            PurePosixPath(n).parents[2]
+            for n in names
+            if len(PurePosixPath(n).parts) >= 3 and PurePosixPath(n).parts[-3:-1] == ("schematrons", "moteur")
+        ),
         key=lambda p: len(p.parts),
     )
     return candidates[0] if candidates else None
@@ -93,7 +101,7 @@ def _extract(zip_path: Path, dest: Path) -> None:
             parts = PurePosixPath(name).parts
             if parts[: len(prefix.parts)] != prefix.parts or len(parts) <= len(prefix.parts):
                 continue
-            relative = parts[len(prefix.parts):]
+            relative = parts[len(prefix.parts) :]
             if relative[0] not in KEEP and relative != ("SOURCE.md",):
                 continue
             target = dest.joinpath(*relative)
@@ -127,8 +135,12 @@ def install(ref: str = PINNED_COMMIT, url: str | None = None, force: bool = Fals
             open_pack(staging)
         except PackError as exc:
             raise InstallError(str(exc).replace(str(staging), "downloaded archive")) from None
-        record = {"repository": REPOSITORY, "commit": ref, "url": url,
-                  "installed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        record = {
+            "repository": REPOSITORY,
+            "commit": ref,
+            "url": url,
+            "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         (staging / INSTALL_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)
@@ -142,8 +154,10 @@ def _set_current(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="segur-harness pack install",
-                                     description="Download the ANS CI-SIS TestContenuCDA pack into the user cache.")
+    parser = argparse.ArgumentParser(
+        prog="segur-harness pack install",
+        description="Download the ANS CI-SIS TestContenuCDA pack into the user cache.",
+    )
     parser.add_argument("--ref", default=PINNED_COMMIT, help=f"commit to install (default {PINNED_COMMIT})")
     parser.add_argument("--url", help="archive URL (default: GitHub archive of --ref; file:// accepted)")
     parser.add_argument("--force", action="store_true", help="download again even if already installed")

@@ -96,9 +96,7 @@ def to_junit(report: Report) -> str:
             if errors:
                 failures += 1
                 node = etree.SubElement(case, "failure", message=f"{len(errors)} error(s)")
-                node.text = "\n".join(
-                    f"{f.rule_id} line {f.line or '-'} {f.xpath or ''}: {f.message}" for f in errors
-                )
+                node.text = "\n".join(f"{f.rule_id} line {f.line or '-'} {f.xpath or ''}: {f.message}" for f in errors)
             elif lr.status.value != "ran":
                 skipped += 1
                 etree.SubElement(case, "skipped", message=f"{lr.status.value}: {lr.reason or ''}")

@@ -108,6 +108,7 @@ class SchematronCompiler:
 
     def _skeleton_executables(self) -> list[Any]:
         if self._skeleton is None:
+
             def build() -> list[Any]:
                 xslt = processor().new_xslt30_processor()
                 return [xslt.compile_stylesheet(stylesheet_file=str(self.pack.moteur_dir / n)) for n in SKELETON]
@@ -197,9 +198,7 @@ class SchematronCompiler:
         patched = etree.tostring(tree, encoding="unicode")
         try:
             text = saxon_call(
-                lambda: svrl.transform_to_string(
-                    xdm_node=proc.parse_xml(xml_text=patched, encoding="UTF-8")
-                )
+                lambda: svrl.transform_to_string(xdm_node=proc.parse_xml(xml_text=patched, encoding="UTF-8"))
             )
         except SaxonFailure as exc:
             raise CompileFailure(f"SVRL generation failed: {exc.summary()}") from None

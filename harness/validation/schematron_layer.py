@@ -24,8 +24,14 @@ def _rule_finding(selection: Selection, root: etree._Element) -> Finding | None:
     if not selection.rule:
         return None
     spec = schematron_data()["rules"][selection.rule]
-    return Finding(Severity(spec["severity"]), Layer.SCHEMATRON, selection.rule,
-                   spec["message"].format(**selection.values), path_of(root), root.sourceline)
+    return Finding(
+        Severity(spec["severity"]),
+        Layer.SCHEMATRON,
+        selection.rule,
+        spec["message"].format(**selection.values),
+        path_of(root),
+        root.sourceline,
+    )
 
 
 class SchematronLayer:
@@ -50,7 +56,11 @@ class SchematronLayer:
             compiled = self.compiler.get(selection.schematron)
         except CompileFailure as exc:
             reason = f"{name} cannot be compiled: {exc.reason}"
-            return LayerResult(Layer.SCHEMATRON, LayerStatus.COULD_NOT_RUN, reason, {"schematron": name}), findings, selection
+            return (
+                LayerResult(Layer.SCHEMATRON, LayerStatus.COULD_NOT_RUN, reason, {"schematron": name}),
+                findings,
+                selection,
+            )
         result = LayerResult(Layer.SCHEMATRON, LayerStatus.RAN, None, compiled.versions(self.pack))
         try:
             svrl = self.run(compiled, root)

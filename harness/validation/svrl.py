@@ -60,8 +60,14 @@ def parse_svrl(svrl: str, document_root: etree._Element, schematron_name: str) -
             seen_defects.add(message)
             outcome.incomplete.append(message)
             outcome.findings.append(
-                Finding(Severity.WARNING, Layer.SCHEMATRON, f"PACK-DEFECT:{rule_id}", message, location,
-                        line_of(document_root, location))
+                Finding(
+                    Severity.WARNING,
+                    Layer.SCHEMATRON,
+                    f"PACK-DEFECT:{rule_id}",
+                    message,
+                    location,
+                    line_of(document_root, location),
+                )
             )
             continue
         kind = "failed-assert" if node.tag == _ASSERT else "successful-report"

@@ -42,9 +42,7 @@ def load_value_set(path: Path) -> ValueSet:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
     root = etree.parse(str(path), parser).getroot()
     header = root.find(f".//{{{SVS_NS}}}ValueSet")
-    concepts = frozenset(
-        (c.get("code") or "", c.get("codeSystem") or "") for c in root.iter(f"{{{SVS_NS}}}Concept")
-    )
+    concepts = frozenset((c.get("code") or "", c.get("codeSystem") or "") for c in root.iter(f"{{{SVS_NS}}}Concept"))
     oid = header.get("id", "?") if header is not None else "?"
     revision = ""
     if header is not None:
@@ -73,7 +71,9 @@ class TerminologyChecker:
     def check(self, root: etree._Element) -> tuple[LayerResult, list[Finding]]:
         data = valueset_data()
         messages = data["messages"]
-        result = LayerResult(Layer.TERMINOLOGY, LayerStatus.RAN, rules_version={"harness_value_set_rules": data["version"]})
+        result = LayerResult(
+            Layer.TERMINOLOGY, LayerStatus.RAN, rules_version={"harness_value_set_rules": data["version"]}
+        )
         findings: list[Finding] = []
         for check in data["check"]:
             vs = self.value_set(check["value_set"])
@@ -84,20 +84,39 @@ class TerminologyChecker:
             values = {"label": check["label"], "value_set": vs.file, "oid": vs.oid}
             elements = root.findall(check["element"], NS)
             if not elements and check.get("required"):
-                findings.append(Finding(Severity.ERROR, Layer.TERMINOLOGY, check["id"],
-                                        messages["absent"].format(**values), path_of(root), root.sourceline))
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        Layer.TERMINOLOGY,
+                        check["id"],
+                        messages["absent"].format(**values),
+                        path_of(root),
+                        root.sourceline,
+                    )
+                )
             for element in elements:
                 null = element.get("nullFlavor")
                 code, system = element.get("code"), element.get("codeSystem")
                 if null is not None and not code:
                     if check.get("required"):
-                        findings.append(Finding(Severity.ERROR, Layer.TERMINOLOGY, check["id"],
-                                                messages["null_flavor"].format(null=null, **values),
-                                                path_of(element), element.sourceline))
+                        findings.append(
+                            Finding(
+                                Severity.ERROR,
+                                Layer.TERMINOLOGY,
+                                check["id"],
+                                messages["null_flavor"].format(null=null, **values),
+                                path_of(element),
+                                element.sourceline,
+                            )
+                        )
                     continue
                 if (code or "", system or "") not in vs.concepts:
-                    text = messages["outside"].format(code=code or "", display=element.get("displayName") or "",
-                                                      system=system or "", **values)
-                    findings.append(Finding(Severity.ERROR, Layer.TERMINOLOGY, check["id"], text,
-                                            path_of(element), element.sourceline))
+                    text = messages["outside"].format(
+                        code=code or "", display=element.get("displayName") or "", system=system or "", **values
+                    )
+                    findings.append(
+                        Finding(
+                            Severity.ERROR, Layer.TERMINOLOGY, check["id"], text, path_of(element), element.sourceline
+                        )
+                    )
         return result, findings

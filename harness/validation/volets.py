@@ -107,14 +107,17 @@ class VoletIndex:
         by_volet: dict[str, set[str]] = {}
         for entry in self.entries:
             by_volet.setdefault(entry.volet, set()).update(entry.oids)
-        self.entries = [e if e.oids else VoletSchematron(e.path, e.volet, e.version, frozenset(by_volet[e.volet]))
-                        for e in self.entries]
+        self.entries = [
+            e if e.oids else VoletSchematron(e.path, e.volet, e.version, frozenset(by_volet[e.volet]))
+            for e in self.entries
+        ]
         self.aliases = {(a["root"], a["extension"]): a["schematron"] for a in data.get("extension_alias", [])}
 
     def for_template(self, root: str) -> list[VoletSchematron]:
         exact = [e for e in self.entries if e.key_oid == root]
-        return exact or [e for e in self.entries if root in e.oids and e.key_oid is not None
-                         and _depth(e.key_oid) == _depth(root)]
+        return exact or [
+            e for e in self.entries if root in e.oids and e.key_oid is not None and _depth(e.key_oid) == _depth(root)
+        ]
 
     def select(self, kind: DocumentKind) -> Selection:
         if kind.n1:
@@ -130,18 +133,35 @@ class VoletIndex:
                 return Selection(entry.path, "N3", entry.volet, entry.version, reason=f"version alias {extension}")
         candidates = self.for_template(root)
         if not candidates:
-            return Selection(None, "N3", reason=f"template {root} not mapped to a pack schematron",
-                             rule="CISIS-VOL-001", values={"root": root})
+            return Selection(
+                None,
+                "N3",
+                reason=f"template {root} not mapped to a pack schematron",
+                rule="CISIS-VOL-001",
+                values={"root": root},
+            )
         candidates.sort(key=lambda e: e.version)
         volet = candidates[-1].volet
         if extension:
             chosen = next((e for e in candidates if e.version == extension), None)
             if chosen is None:
                 known = ", ".join(e.version for e in candidates)
-                return Selection(None, "N3", volet, extension, reason=f"version {extension} unknown to the pack",
-                                 rule="CISIS-VOL-002",
-                                 values={"root": root, "extension": extension, "volet": volet, "known": known})
+                return Selection(
+                    None,
+                    "N3",
+                    volet,
+                    extension,
+                    reason=f"version {extension} unknown to the pack",
+                    rule="CISIS-VOL-002",
+                    values={"root": root, "extension": extension, "volet": volet, "known": known},
+                )
             return Selection(chosen.path, "N3", chosen.volet, chosen.version)
         latest = candidates[-1]
-        return Selection(latest.path, "N3", latest.volet, latest.version, rule="CISIS-VOL-003",
-                         values={"root": root, "schematron": latest.path.name})
+        return Selection(
+            latest.path,
+            "N3",
+            latest.volet,
+            latest.version,
+            rule="CISIS-VOL-003",
+            values={"root": root, "schematron": latest.path.name},
+        )

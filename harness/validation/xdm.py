@@ -73,11 +73,18 @@ def parse_entries(root: etree._Element) -> list[DocumentEntry]:
         for cl in eo.findall("rim:Classification", R):
             if cl.get("classificationScheme") == TYPE_CODE:
                 type_code = (cl.get("nodeRepresentation") or "", _slot(cl, "codingScheme"))
-        entries.append(DocumentEntry(
-            entry_id=eo.get("id") or "?", uri=_slot(eo, "URI"), unique_id=ids.get(UNIQUE_ID),
-            patient_id=ids.get(PATIENT_ID), type_code=type_code, creation_time=_slot(eo, "creationTime"),
-            size=_slot(eo, "size"), hash=_slot(eo, "hash"),
-        ))
+        entries.append(
+            DocumentEntry(
+                entry_id=eo.get("id") or "?",
+                uri=_slot(eo, "URI"),
+                unique_id=ids.get(UNIQUE_ID),
+                patient_id=ids.get(PATIENT_ID),
+                type_code=type_code,
+                creation_time=_slot(eo, "creationTime"),
+                size=_slot(eo, "size"),
+                hash=_slot(eo, "hash"),
+            )
+        )
     return entries
 
 
@@ -107,8 +114,12 @@ def _to_utc(ts: str) -> tuple[str, int] | None:
 
 
 def _consistency(entry: DocumentEntry, cda: etree._Element, document: str) -> Iterator[Finding]:
-    for item, value in (("uniqueId", entry.unique_id), ("patientId", entry.patient_id),
-                        ("typeCode", entry.type_code), ("creationTime", entry.creation_time)):
+    for item, value in (
+        ("uniqueId", entry.unique_id),
+        ("patientId", entry.patient_id),
+        ("typeCode", entry.type_code),
+        ("creationTime", entry.creation_time),
+    ):
         if not value:
             yield _finding("XDM-013", document=document, item=item)
     doc_id = cda.find("cda:id", NS)
@@ -128,23 +139,36 @@ def _consistency(entry: DocumentEntry, cda: etree._Element, document: str) -> It
     if entry.type_code and code is not None:
         meta_code, meta_system = entry.type_code
         if (meta_code, meta_system) != (code.get("code"), code.get("codeSystem")):
-            yield _finding("XDM-010", document=document, meta=f"{meta_code}@{meta_system}",
-                           cda=f"{code.get('code')}@{code.get('codeSystem')}")
+            yield _finding(
+                "XDM-010",
+                document=document,
+                meta=f"{meta_code}@{meta_system}",
+                cda=f"{code.get('code')}@{code.get('codeSystem')}",
+            )
     effective = cda.find("cda:effectiveTime", NS)
     if entry.creation_time and effective is not None and effective.get("value"):
         meta, cda_time = _to_utc(entry.creation_time), _to_utc(effective.get("value") or "")
-        if meta is None or cda_time is None or meta[0][: min(meta[1], cda_time[1])] != cda_time[0][
-                : min(meta[1], cda_time[1])]:
-            yield _finding("XDM-011", document=document, meta=entry.creation_time, cda=effective.get("value"),
-                           cda_utc=cda_time[0] if cda_time else "unreadable")
+        if (
+            meta is None
+            or cda_time is None
+            or meta[0][: min(meta[1], cda_time[1])] != cda_time[0][: min(meta[1], cda_time[1])]
+        ):
+            yield _finding(
+                "XDM-011",
+                document=document,
+                meta=entry.creation_time,
+                cda=effective.get("value"),
+                cda_utc=cda_time[0] if cda_time else "unreadable",
+            )
 
 
 def _file_checks(entry: DocumentEntry, data: bytes, document: str) -> Iterator[Finding]:
     if entry.size and entry.size != str(len(data)):
         yield _finding("XDM-012", document=document, slot="size", meta=entry.size, actual=str(len(data)))
     if entry.hash and entry.hash.lower() != hashlib.sha1(data).hexdigest():
-        yield _finding("XDM-012", document=document, slot="hash", meta=entry.hash,
-                       actual=hashlib.sha1(data).hexdigest())
+        yield _finding(
+            "XDM-012", document=document, slot="hash", meta=entry.hash, actual=hashlib.sha1(data).hexdigest()
+        )
 
 
 def _find(members: dict[str, zipfile.ZipInfo], wanted: str) -> tuple[str | None, bool]:
@@ -176,9 +200,13 @@ def validate_archive(engine: Engine, path: Path) -> list[FileResult]:
                 own.add(_finding("XDM-004", item=required))
             elif not exact:
                 own.add(_finding("XDM-005", member=found, expected=required))
-        metadata = sorted(m for m in members if len(PurePosixPath(m).parts) == 3
-                          and PurePosixPath(m).parts[0].upper() == "IHE_XDM"
-                          and PurePosixPath(m).name.upper() == "METADATA.XML")
+        metadata = sorted(
+            m
+            for m in members
+            if len(PurePosixPath(m).parts) == 3
+            and PurePosixPath(m).parts[0].upper() == "IHE_XDM"
+            and PurePosixPath(m).name.upper() == "METADATA.XML"
+        )
         if not metadata:
             own.add(_finding("XDM-004", item="IHE_XDM/SUBSET01/METADATA.XML"))
         for meta_name in metadata:
@@ -186,8 +214,15 @@ def validate_archive(engine: Engine, path: Path) -> list[FileResult]:
     return results
 
 
-def _subset(engine: Engine, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], meta_name: str,
-            path: Path, own: FileResult, limits: zipguard.Limits) -> list[FileResult]:
+def _subset(
+    engine: Engine,
+    archive: zipfile.ZipFile,
+    members: dict[str, zipfile.ZipInfo],
+    meta_name: str,
+    path: Path,
+    own: FileResult,
+    limits: zipguard.Limits,
+) -> list[FileResult]:
     if PurePosixPath(meta_name).name != "METADATA.XML" or not meta_name.startswith("IHE_XDM/"):
         own.add(_finding("XDM-005", member=meta_name, expected="IHE_XDM/<SUBSET>/METADATA.XML"))
     try:
@@ -199,8 +234,11 @@ def _subset(engine: Engine, archive: zipfile.ZipFile, members: dict[str, zipfile
         own.add(_finding("XDM-003", member=meta_name, detail=str(exc)))
         return []
     if root.tag != f"{{{LCM}}}SubmitObjectsRequest":
-        own.add(_finding("XDM-006", member=meta_name, detail=f"root element is {root.tag}, "
-                                                              f"expected lcm:SubmitObjectsRequest"))
+        own.add(
+            _finding(
+                "XDM-006", member=meta_name, detail=f"root element is {root.tag}, expected lcm:SubmitObjectsRequest"
+            )
+        )
         return []
     entries = parse_entries(root)
     if not entries:

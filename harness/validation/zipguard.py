@@ -87,7 +87,9 @@ def inspect(path: Path, limits: Limits) -> tuple[zipfile.ZipFile | None, SafeArc
             continue
         total += info.file_size
         if total > limits.max_total_bytes:
-            safe.problems.append(Problem("XDM-002", {"detail": f"more than {limits.max_total_bytes} bytes uncompressed"}))
+            safe.problems.append(
+                Problem("XDM-002", {"detail": f"more than {limits.max_total_bytes} bytes uncompressed"})
+            )
             safe.fatal = True
             archive.close()
             return None, safe

@@ -12,6 +12,7 @@ DELETE /_admin/behaviours         remove every behaviour
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+
 from segur_harness.store import Behaviour, Store
 
 from .service import MockService

@@ -12,6 +12,7 @@ import time
 import traceback
 
 from flask import Flask, Request, Response, request
+
 from segur_harness.store import Behaviour, Exchange, Finding, Store
 
 from .admin import admin_blueprint

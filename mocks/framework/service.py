@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import Request
+
 from segur_harness.store import Behaviour, Finding
 
 

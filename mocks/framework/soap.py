@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from lxml import etree
+
 from segur_harness.xmlsafe import XmlRejected, parse_xml
 
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"

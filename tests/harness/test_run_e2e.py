@@ -96,3 +96,4 @@ def test_selfcheck_every_scenario_is_caught_by_a_defect(isolated_env, tmp_path: 
     matrix = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     assert matrix["problems"] == []
     assert all(row["failing_defects"] for row in matrix["scenarios"])
+    assert "WARNING: defect" not in done.stdout, "a defect is caught by no scenario"

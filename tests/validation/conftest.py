@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.validation.validation_helpers import pack_or_skip
 
 from segur_harness.validation import Engine, get_engine
+from tests.validation.validation_helpers import pack_or_skip
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from tests.validation.validation_helpers import NS, error_ids, examples, load, to_bytes
 
 from segur_harness.validation import Engine, Layer, LayerStatus
+from tests.validation.validation_helpers import NS, error_ids, examples, load, to_bytes
 
 EXAMPLES = examples()
 
@@ -35,6 +35,7 @@ def test_examples_are_present(pack_dir: Path) -> None:
 
 
 # --- broken variants of LDL-SES_2022.01 ---------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ldl_ses(pack_dir: Path) -> etree._ElementTree:

@@ -33,8 +33,8 @@ def test_ins_rules_fire_without_pack(bare_engine: Engine) -> None:
         patient = root.find(".//cda:patient", NS)
         for path in ("cda:birthplace", "cda:birthTime", "cda:administrativeGenderCode"):
             patient.remove(patient.find(path, NS))
-        for given in patient.findall("cda:name/cda:given", NS):
-            given.getparent().remove(given)
+        for first_name in patient.findall("cda:name/cda:given", NS):
+            first_name.getparent().remove(first_name)
 
     ids = error_ids(bare_engine.validate_bytes(_doc(strip), "ins.xml"))
     assert {"CISIS-INS-002", "CISIS-INS-003", "CISIS-INS-004", "CISIS-INS-005", "CISIS-INS-006"} <= ids
@@ -74,8 +74,7 @@ def test_header_rules(bare_engine: Engine) -> None:
 
     report = bare_engine.validate_bytes(_doc(damage), "header.xml")
     ids = error_ids(report)
-    assert {"CISIS-HDR-002", "CISIS-HDR-003", "CISIS-HDR-005", "CISIS-HDR-008", "CISIS-HDR-009",
-            "CISIS-HDR-010"} <= ids
+    assert {"CISIS-HDR-002", "CISIS-HDR-003", "CISIS-HDR-005", "CISIS-HDR-008", "CISIS-HDR-009", "CISIS-HDR-010"} <= ids
     twice = next(f for f in report.findings if f.rule_id == "CISIS-HDR-009")
     assert "exactly one id (found 2)" in twice.message and twice.line is not None
 

@@ -17,7 +17,7 @@ from segur_harness.validation.pack import open_pack
 from segur_harness.validation.pack_install import PINNED_COMMIT, installed_pack
 from segur_harness.validation.pack_install import main as install_main
 from segur_harness.validation.paths import clear_listing_cache
-from tests.validation.validation_helpers import MINIMAL_CDA, error_ids
+from tests.validation.validation_helpers import MINIMAL_CDA
 
 SCH = """<?xml version="1.0" encoding="UTF-8"?>
 <schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2" schemaVersion="TEST-VOL_2024.01"
@@ -37,7 +37,7 @@ SCH = """<?xml version="1.0" encoding="UTF-8"?>
 """
 ENTETE = """<pattern xmlns="http://purl.oclc.org/dsdl/schematron" id="entete">
   <rule context="cda:ClinicalDocument">
-    <assert test="cda:templateId[@root='1.2.250.1.213.1.1.1.77']" role="error">[Entete_TEST] templateId 77 absent.</assert>
+    <assert test="cda:templateId[@root='1.2.250.1.213.1.1.1.77']" role="error">[Entete_TEST] no template 77.</assert>
   </rule>
   <rule context="cda:ClinicalDocument/cda:languageCode">
     <assert test="@code = 'fr-FR'">[Entete_TEST] languageCode must be fr-FR.</assert>
@@ -62,8 +62,11 @@ def _synthetic_pack(real: Path, root: Path, extra_include: str = "") -> Path:
 
 
 def _doc() -> bytes:
-    return MINIMAL_CDA.replace("1.2.250.1.213.1.1.1.29", "1.2.250.1.213.1.1.1.77").replace(
-        'extension="2022.01"', 'extension="2024.01"').encode()
+    return (
+        MINIMAL_CDA.replace("1.2.250.1.213.1.1.1.29", "1.2.250.1.213.1.1.1.77")
+        .replace('extension="2022.01"', 'extension="2024.01"')
+        .encode()
+    )
 
 
 def test_case_insensitive_include_absent_value_set_and_cache(pack_dir: Path, tmp_path: Path) -> None:
@@ -76,8 +79,11 @@ def test_case_insensitive_include_absent_value_set_and_cache(pack_dir: Path, tmp
     assert layer.rules_version["case_fixed_includes"] == "1"
     assert layer.rules_version["schematron_version"] == "TEST-VOL_2024.01"
     assert result.partial and any("JDV_Absent_CISIS.xml" in item for item in layer.incomplete)
-    assert [f.message for f in result.findings if f.layer == Layer.SCHEMATRON and f.severity.value == "warning"
-            and not f.rule_id.startswith("PACK-DEFECT")] == ["[Entete_TEST] unexpected title."]
+    assert [
+        f.message
+        for f in result.findings
+        if f.layer == Layer.SCHEMATRON and f.severity.value == "warning" and not f.rule_id.startswith("PACK-DEFECT")
+    ] == ["[Entete_TEST] unexpected title."]
     assert list((cache / "schematron").glob("CI-SIS_TEST-VOL_2024.01-*.xsl"))
     # the absent value set is a pack defect: a visible gap, not an error
     assert not [f for f in result.errors if f.layer == Layer.SCHEMATRON]
@@ -122,6 +128,7 @@ def test_schematron_error_is_reported_with_line(pack_dir: Path, tmp_path: Path) 
 
 # --- pack install ------------------------------------------------------------------------------
 
+
 def _repo_zip(pack_dir: Path, path: Path, evil: bool = False, layout: bool = True) -> Path:
     prefix = f"interop-outil-cda-testcontenucda3.0-outil-validation-documents-cda-{PINNED_COMMIT}/"
     buffer = io.BytesIO()
@@ -137,8 +144,9 @@ def _repo_zip(pack_dir: Path, path: Path, evil: bool = False, layout: bool = Tru
     return path
 
 
-def test_pack_install_from_file_url(pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_pack_install_from_file_url(
+    pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("SEGUR_CACHE_DIR", str(tmp_path / "cache"))
     archive = _repo_zip(pack_dir, tmp_path / "repo.zip", evil=True)
     assert install_main(["--url", archive.as_uri()]) == 0
@@ -152,8 +160,9 @@ def test_pack_install_from_file_url(pack_dir: Path, tmp_path: Path, monkeypatch:
     assert "installed" in capsys.readouterr().out
 
 
-def test_pack_install_rejects_wrong_archive(pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_pack_install_rejects_wrong_archive(
+    pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("SEGUR_CACHE_DIR", str(tmp_path / "cache"))
     archive = _repo_zip(pack_dir, tmp_path / "repo.zip", layout=False)
     assert install_main(["--url", archive.as_uri(), "--ref", "abc123"]) == 1

@@ -6,8 +6,7 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from segur_harness.validation import Engine
-from segur_harness.validation import zipguard
+from segur_harness.validation import Engine, zipguard
 from tests.validation.validation_helpers import MINIMAL_CDA
 
 METADATA = """<?xml version="1.0" encoding="UTF-8"?>
@@ -33,11 +32,22 @@ METADATA = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _xdm(tmp_path: Path, name: str = "IHE_XDM.ZIP", skip: tuple[str, ...] = (), extra: dict[str, bytes] | None = None,
-         **meta: str) -> Path:
+def _xdm(
+    tmp_path: Path,
+    name: str = "IHE_XDM.ZIP",
+    skip: tuple[str, ...] = (),
+    extra: dict[str, bytes] | None = None,
+    **meta: str,
+) -> Path:
     cda = MINIMAL_CDA.encode()
-    values = {"creation": "20240102093000", "size": str(len(cda)), "sha1": hashlib.sha1(cda).hexdigest(),
-              "type_code": "11490-0", "patient": "279035121518989", "unique": "1.2.3.4.5^DOC-1"}
+    values = {
+        "creation": "20240102093000",
+        "size": str(len(cda)),
+        "sha1": hashlib.sha1(cda).hexdigest(),
+        "type_code": "11490-0",
+        "patient": "279035121518989",
+        "unique": "1.2.3.4.5^DOC-1",
+    }
     values.update(meta)
     members = {
         "INDEX.HTM": b"<html/>",
@@ -66,8 +76,9 @@ def test_consistent_archive(bare_engine: Engine, tmp_path: Path) -> None:
 
 
 def test_metadata_inconsistent_with_header(bare_engine: Engine, tmp_path: Path) -> None:
-    path = _xdm(tmp_path, creation="20240102103000", type_code="34133-9", patient="179035121518989",
-                unique="1.2.3.4.5^OTHER")
+    path = _xdm(
+        tmp_path, creation="20240102103000", type_code="34133-9", patient="179035121518989", unique="1.2.3.4.5^OTHER"
+    )
     report = bare_engine.validate_path(path)
     assert not report.valid
     assert {"XDM-008", "XDM-009", "XDM-010", "XDM-011"} <= set(_rules(report))
@@ -104,8 +115,9 @@ def test_zip_bomb_member_refused(bare_engine: Engine, tmp_path: Path) -> None:
 
 def test_member_count_bounded(tmp_path: Path) -> None:
     path = _xdm(tmp_path)
-    limits = zipguard.Limits(max_archive_bytes=10**9, max_members=3, max_member_bytes=10**7,
-                             max_total_bytes=10**8, max_ratio=100)
+    limits = zipguard.Limits(
+        max_archive_bytes=10**9, max_members=3, max_member_bytes=10**7, max_total_bytes=10**8, max_ratio=100
+    )
     archive, safe = zipguard.inspect(path, limits)
     assert archive is None and safe.fatal and safe.problems[0].rule == "XDM-002"
 
