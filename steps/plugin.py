@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from segur_harness.features_index import split_scenario_name
+from segur_harness.catalogue import TAG_PREFIX
+from segur_harness.features_index import index_features, split_scenario_name
 
 from .adapter import AdapterClient
 from .context import ScenarioContext
@@ -28,7 +27,6 @@ DEFAULT_SUT_URL = "http://127.0.0.1:18090"
 DEFAULT_MOCKS = {"insi": {"url": "http://127.0.0.1:18081/lps", "admin": "http://127.0.0.1:18081/_admin"}}
 SESSION_INSI_TIMEOUT_SECONDS = 2.0
 """INSi timeout asked of the SUT (PUT /services): short, so the timeout scenario stays quick."""
-_REQ_TAG = re.compile(r"@(REQ_[A-Za-z0-9_]+)")
 
 _session: dict[str, Any] = {}
 
@@ -36,12 +34,8 @@ _session: dict[str, Any] = {}
 
 def pytest_configure(config: pytest.Config) -> None:
     """Declare every @REQ_… tag of the installed features as a marker (no unknown-mark warnings)."""
-    import segur_harness.features
-
-    features_dir = Path(segur_harness.features.__file__).resolve().parent
-    tags: set[str] = set()
-    for path in features_dir.rglob("*.feature"):
-        tags.update(_REQ_TAG.findall(path.read_text(encoding="utf-8")))
+    scenarios, _problems = index_features()
+    tags = {tag for sc in scenarios for tag in sc.tags if tag.startswith(TAG_PREFIX)}
     for tag in sorted(tags):
         config.addinivalue_line("markers", f"{tag}: scenario proving requirement {tag}")
 
