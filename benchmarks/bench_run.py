@@ -35,7 +35,8 @@ def main() -> int:
     parser.add_argument("--skip-selfcheck", action="store_true")
     args = parser.parse_args()
     env = {**os.environ, "SEGUR__REPORTS__HTML": "false",
-           "SEGUR__MOCKS__INSI__PORT": str(free_port()), "SEGUR__SUT__PORT": str(free_port())}  # fmt: skip
+           "SEGUR__MOCKS__INSI__PORT": str(free_port()), "SEGUR__SUT__PORT": str(free_port()),
+           "SEGUR__VALIDATOR__PORT": str(free_port())}  # fmt: skip
     cli = [sys.executable, "-m", "segur_harness.cli"]
     jobs = [("full INS run (`segur-harness run --no-html`)", lambda out: [*cli, "run", "--no-html", "--out", out])]
     if not args.skip_selfcheck:

@@ -11,7 +11,8 @@ def _run_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sut", default="reference", help="'reference' (bundled SUT) or the adapter URL of your SUT")
     parser.add_argument("--requirement", action="append", default=[], metavar="ID",
                         help="only scenarios of this requirement (repeatable), e.g. INS/va1.41")  # fmt: skip
-    parser.add_argument("--tags", metavar="EXPR", help="pytest marker expression over scenario tags")
+    parser.add_argument("--tags", metavar="EXPR",
+                        help="marker expression over tags, e.g. 'REQ_DOC_01 or REQ_CDA_INT_01' (@ optional)")
     parser.add_argument("--couloir", metavar="NAME", help="only requirements of this couloir (DPI, LGC, RI, ...)")
 
 

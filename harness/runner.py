@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -24,7 +25,14 @@ from segur_harness.catalogue import Catalogue, load_catalogue, requirement_tag
 from segur_harness.config import FEATURES_DIR, PACKAGE_DIR, STEPS_DIR, config
 from segur_harness.evidence import write_evidence
 from segur_harness.processes import ServiceProcess, ServiceStartError, python_command
-from segur_harness.services import Endpoint, mock_endpoints, mock_processes, mocks_env_json, reference_sut_process
+from segur_harness.services import (
+    Endpoint,
+    mock_endpoints,
+    mock_processes,
+    mocks_env_json,
+    reference_sut_process,
+    validator_process,
+)
 from segur_harness.store import Store
 from segur_harness.summary import build_summary
 from segur_harness.versions import rule_pack_versions
@@ -67,7 +75,7 @@ def selection_expression(opts: RunOptions, catalogue: Catalogue) -> str | None:
             raise SelectionError(f"no requirement of the catalogue applies to couloir {opts.couloir!r}")
         parts.append("(" + " or ".join(r.tag for r in reqs) + ")")
     if opts.tags:
-        parts.append(f"({opts.tags})")
+        parts.append("(" + re.sub(r"@(?=\w)", "", opts.tags) + ")")  # Gherkin spelling @TAG accepted
     return " and ".join(parts) or None
 
 
@@ -93,8 +101,9 @@ class ScenarioRun:
     ended_at: float
 
 
-def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Path, expression: str | None,
-                  *, quiet: bool = False, allure: bool = True) -> ScenarioRun:  # fmt: skip
+def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Path, expression: str | None, *,
+                  quiet: bool = False, allure: bool = True,
+                  validator_url: str | None = None) -> ScenarioRun:  # fmt: skip
     """Run the Gherkin scenarios in a pytest subprocess and collect one record per scenario."""
     out.mkdir(parents=True, exist_ok=True)
     results_file = out / "scenario-results.json"
@@ -114,6 +123,7 @@ def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Pat
         "SEGUR_MOCKS": mocks_env_json(endpoints),
         "SEGUR_STORE": str(store),
         "SEGUR_RESULTS_FILE": str(results_file),
+        **({"SEGUR_VALIDATOR_URL": validator_url} if validator_url else {}),
     }
     started = time.time()
     stdout = subprocess.DEVNULL if quiet else None
@@ -144,11 +154,14 @@ class Services(ExitStack):
         super().__init__()
         self.cfg, self.store, self.log_dir = cfg, store, log_dir
         self.endpoints = mock_endpoints(cfg)
+        self.validator_url: str | None = None
 
     def __enter__(self) -> Services:
         super().__enter__()
         for proc in mock_processes(self.cfg, self.store, self.log_dir):
             self._start(proc)
+        validator, self.validator_url = validator_process(self.cfg, self.log_dir)
+        self._start(validator)
         return self
 
     def _start(self, proc: ServiceProcess) -> None:
@@ -189,7 +202,8 @@ def run(opts: RunOptions) -> int:
             if "error" in sut["info"] and opts.sut != "reference":
                 _say(f"warning: the SUT at {sut_url} did not answer /adapter/v1/info: {sut['info']['error']}")
             result = run_scenarios(
-                sut_url, services.endpoints, store_file, out, expression, quiet=opts.quiet, allure=True
+                sut_url, services.endpoints, store_file, out, expression, quiet=opts.quiet, allure=True,
+                validator_url=services.validator_url,
             )
     except ServiceStartError as exc:
         _say(f"could not start the services: {exc}")

@@ -49,7 +49,7 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
                 print(f"selfcheck: running every scenario against the reference SUT ({label})", file=sys.stderr)
                 proc, url = services.start_reference_sut(variant)
                 result = run_scenarios(url, services.endpoints, store, work / label, expression, quiet=True,
-                                       allure=False)  # fmt: skip
+                                       allure=False, validator_url=services.validator_url)  # fmt: skip
                 proc.stop()
                 matrix[label] = _statuses(result.records)
     except ServiceStartError as exc:

@@ -81,3 +81,13 @@ def reference_sut_process(cfg: dict[str, Any], log_dir: Path, defect: str | None
     suffix = f"-{defect}" if defect else ""
     proc = ServiceProcess(name, python_command(*args), url + "/adapter/v1/info", log_dir / f"sut{suffix}.log")
     return proc, url
+
+
+def validator_process(cfg: dict[str, Any], log_dir: Path) -> tuple[ServiceProcess, str]:
+    """The CDA validation service (segur_harness.validation.service) and its base URL."""
+    host, port = cfg["validator"]["host"], int(cfg["validator"]["port"])
+    if not port_is_free(host, port):
+        raise ServiceStartError(f"port {port} for the validation service is taken; set SEGUR__VALIDATOR__PORT")
+    url = f"http://{host}:{port}"
+    command = python_command("-m", "segur_harness.validation.service", "--host", host, "--port", str(port))
+    return ServiceProcess("validation service", command, url + "/health", log_dir / "validator.log"), url

@@ -55,6 +55,18 @@ class AdapterClient:
             raise AdapterError(f"SUT adapter: expected HTTP {'/'.join(map(str, expect))}, got {reply.describe()}")
         return reply
 
+    def fetch_bytes(self, path: str) -> bytes:
+        """GET a non-JSON resource (a CDA document) and return its exact bytes."""
+        response = self.session.get(self.base + path, timeout=self.timeout)
+        self.last = AdapterReply("GET", path, response.status_code, f"<{len(response.content)} bytes>")
+        attach_json(f"adapter GET {path} (HTTP {response.status_code})",
+                    {"status": response.status_code, "content_type": response.headers.get("Content-Type"),
+                     "size": len(response.content)})
+        if response.status_code != 200:
+            raise AdapterError(f"SUT adapter: expected HTTP 200, got {response.status_code} for GET {path}: "
+                               f"{response.text[:500]!r}")
+        return response.content
+
     # -- contract operations -------------------------------------------------
     def info(self) -> dict[str, Any]:
         return self.call("GET", "/info").body
@@ -87,3 +99,23 @@ class AdapterClient:
     def insi_calls(self, identity_id: str | None = None) -> list[dict[str, Any]]:
         params = {"identity_id": identity_id} if identity_id else None
         return self.call("GET", "/insi-calls", params=params).body["calls"]
+
+    def produce_document(self, identity_id: str, kind: str, content: dict[str, Any], user: str) -> dict[str, Any]:
+        body = {"identity_id": identity_id, "kind": kind, "content": content, "user": user}
+        return self.call("POST", "/documents", body, expect=(201,)).body
+
+    def replace_document(self, document_id: str, user: str, content: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"user": user}
+        if content is not None:
+            body["content"] = content
+        return self.call("POST", f"/documents/{document_id}/replace", body, expect=(201,)).body
+
+    def document_cda(self, document_id: str) -> bytes:
+        return self.fetch_bytes(f"/documents/{document_id}/cda")
+
+    def receive_document(self, cda_base64: str, channel: str, user: str) -> dict[str, Any]:
+        body = {"cda_base64": cda_base64, "channel": channel, "user": user}
+        return self.call("POST", "/received-documents", body).body
+
+    def received_documents(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/received-documents").body["documents"]

@@ -22,3 +22,10 @@ def attach_json(name: str, payload: Any) -> None:
     with contextlib.suppress(Exception):
         allure.attach(json.dumps(payload, ensure_ascii=False, indent=2, default=str), name=name,
                       attachment_type=allure.attachment_type.JSON)
+
+
+def attach_xml(name: str, payload: bytes) -> None:
+    if allure is None:
+        return
+    with contextlib.suppress(Exception):
+        allure.attach(payload, name=name, attachment_type=allure.attachment_type.XML)

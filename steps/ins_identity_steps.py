@@ -33,6 +33,7 @@ def identity_exported(sut: AdapterClient, ctx: ScenarioContext) -> None:
     ctx.export = sut.export(ctx.require_identity())
 
 
+@given(parsers.parse("le statut de l'identité est \"{status}\""))
 @then(parsers.parse("le statut de l'identité est \"{status}\""))
 def identity_status(sut: AdapterClient, ctx: ScenarioContext, status: str) -> None:
     identity = sut.identity(ctx.require_identity())

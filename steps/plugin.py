@@ -18,6 +18,8 @@ import pytest
 
 from segur_harness.catalogue import TAG_PREFIX
 from segur_harness.features_index import index_features, split_scenario_name
+from segur_harness.validation import Engine, get_engine
+from segur_harness.validation.remote import RemoteEngine
 
 from .adapter import AdapterClient
 from .context import ScenarioContext
@@ -79,6 +81,13 @@ def services_configured(sut: AdapterClient, mocks: dict[str, MockAdmin]) -> dict
                       stacklevel=1)
         return {"configured": False}
     return {"configured": True, **(reply.body or {})}
+
+
+@pytest.fixture(scope="session")
+def cda_engine() -> Engine | RemoteEngine:
+    """The CDA validation engine: the run's shared validation service (SEGUR_VALIDATOR_URL), else in-process."""
+    url = os.environ.get("SEGUR_VALIDATOR_URL")
+    return RemoteEngine(url) if url else get_engine()
 
 
 @pytest.fixture

@@ -45,5 +45,6 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
         **os.environ,
         "SEGUR__MOCKS__INSI__PORT": str(free_port()),
         "SEGUR__SUT__PORT": str(free_port()),
+        "SEGUR__VALIDATOR__PORT": str(free_port()),
         "SEGUR_STORE": str(tmp_path / "store.sqlite"),
     }

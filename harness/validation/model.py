@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -49,6 +50,11 @@ class Finding:
     xpath: str | None = None
     line: int | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(Severity(data["severity"]), Layer(data["layer"]), data["rule_id"], data["message"],
+                   data.get("xpath"), data.get("line"))
+
     def to_dict(self) -> dict[str, object]:
         return {
             "severity": self.severity.value,
@@ -70,6 +76,11 @@ class LayerResult:
     rules_version: dict[str, str] = field(default_factory=dict)
     incomplete: list[str] = field(default_factory=list)
     """Rules the layer ran around (pack defects met in this document); makes the verdict partial."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerResult:
+        return cls(Layer(data["layer"]), LayerStatus(data["status"]), data.get("reason"),
+                   dict(data.get("rules_version") or {}), list(data.get("incomplete") or []))
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -110,6 +121,12 @@ class FileResult:
     @property
     def partial(self) -> bool:
         return any(lr.status != LayerStatus.RAN or lr.incomplete for lr in self.layers)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileResult:
+        """The inverse of to_dict (what the validation service sends back)."""
+        return cls(data["name"], data.get("kind", "cda"), [LayerResult.from_dict(x) for x in data.get("layers", [])],
+                   [Finding.from_dict(x) for x in data.get("findings", [])], dict(data.get("document") or {}))
 
     def to_dict(self) -> dict[str, object]:
         return {

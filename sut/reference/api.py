@@ -7,12 +7,25 @@ application/problem+json. Every route lives under `/adapter/v1`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .inputs import document_of, json_object, traits_of, user_of, vitale_of
+from .cda.kinds import kind_names
+from .documents import DocumentShelf, DocumentWorkflows
+from .inbox import Inbox
+from .inputs import (
+    content_of,
+    document_of,
+    document_request_of,
+    json_object,
+    received_document_of,
+    traits_of,
+    user_of,
+    vitale_of,
+)
 from .model import Identity, Registry
 from .problems import Problem, invalid
 from .settings import SutSettings
@@ -20,7 +33,7 @@ from .workflows import Workflows
 
 log = logging.getLogger(__name__)
 
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 PRODUCT_NAME = "Segur harness reference SUT"
 PREFIX = "/adapter/v1"
 
@@ -31,8 +44,33 @@ def _body() -> dict[str, Any]:
     return json_object(request.get_json(silent=True))
 
 
-def adapter_blueprint(workflows: Workflows, registry: Registry, settings: SutSettings) -> Blueprint:
+@dataclass
+class Sut:
+    """Everything one reference SUT process holds; the adapter reset empties it."""
+
+    settings: SutSettings
+    registry: Registry
+    workflows: Workflows
+    shelf: DocumentShelf
+    documents: DocumentWorkflows
+    inbox: Inbox
+
+    @classmethod
+    def create(cls, settings: SutSettings) -> Sut:
+        registry, shelf = Registry(), DocumentShelf()
+        inbox = Inbox(dedup_on_id=not settings.has("integrates-duplicates"),
+                      dedup_on_set_id=settings.has("dedup-on-set-id"))
+        return cls(settings, registry, Workflows(registry, settings), shelf, DocumentWorkflows(shelf, settings), inbox)
+
+    def reset(self) -> None:
+        self.registry.reset()
+        self.shelf.reset()
+        self.inbox.reset()
+
+
+def adapter_blueprint(sut: Sut) -> Blueprint:
     bp = Blueprint("adapter", __name__)
+    workflows, registry, settings = sut.workflows, sut.registry, sut.settings
 
     def identity_or_404(identity_id: str) -> Identity:
         identity = registry.get(identity_id)
@@ -50,12 +88,13 @@ def adapter_blueprint(workflows: Workflows, registry: Registry, settings: SutSet
             "lps_name": settings.lps_name,
             "defect": settings.defect,
             "capabilities": ["identities", "insi-traits", "insi-vitale", "documents", "export", "insi-calls",
-                             "services"],
+                             "services", "cda-documents", "received-documents"],
+            "document_kinds": kind_names(),
         })
 
     @bp.post("/reset")
     def reset() -> tuple[str, int]:
-        registry.reset()
+        sut.reset()
         return "", 204
 
     @bp.put("/services")
@@ -123,15 +162,58 @@ def adapter_blueprint(workflows: Workflows, registry: Registry, settings: SutSet
             calls = [t.to_json() for t in registry.traces if wanted is None or t.identity_id == wanted]
         return jsonify({"calls": calls})
 
+    @bp.post("/documents")
+    def produce_document() -> tuple[Response, int]:
+        data = _body()
+        identity_id, kind, content = document_request_of(data, kind_names())
+        identity = identity_or_404(identity_id)
+        with registry.lock:
+            document = sut.documents.produce(identity, kind, content, user_of(data))
+        return jsonify(document.to_json()), 201
+
+    @bp.get("/documents")
+    def list_documents() -> Response:
+        with sut.shelf.lock:
+            return jsonify({"documents": [d.to_json() for d in sut.shelf.documents.values()]})
+
+    @bp.get("/documents/<document_id>")
+    def show_document(document_id: str) -> Response:
+        return jsonify(sut.shelf.get(document_id).to_json())
+
+    @bp.get("/documents/<document_id>/cda")
+    def document_cda(document_id: str) -> Response:
+        document = sut.shelf.get(document_id)
+        return Response(document.xml, mimetype="text/xml",
+                        headers={"Content-Disposition": f'attachment; filename="{document.id}.xml"'})
+
+    @bp.post("/documents/<document_id>/replace")
+    def replace_document(document_id: str) -> tuple[Response, int]:
+        previous = sut.shelf.get(document_id)
+        data = _body()
+        content = content_of(data)
+        identity = identity_or_404(previous.identity_id)
+        with registry.lock:
+            document = sut.documents.replace(previous, identity, content, user_of(data))
+        return jsonify(document.to_json()), 201
+
+    @bp.post("/received-documents")
+    def receive_document() -> Response:
+        data = _body()
+        payload, channel = received_document_of(data)
+        return jsonify(sut.inbox.receive(payload, channel, user_of(data)).to_json())
+
+    @bp.get("/received-documents")
+    def received_documents() -> Response:
+        with sut.inbox.lock:
+            return jsonify({"documents": [d.to_json() for d in sut.inbox.documents]})
+
     return bp
 
 
 def create_app(settings: SutSettings) -> Flask:
     """The reference SUT's WSGI app."""
     app = Flask("segur-reference-sut")
-    registry = Registry()
-    workflows = Workflows(registry, settings)
-    app.register_blueprint(adapter_blueprint(workflows, registry, settings), url_prefix=PREFIX)
+    app.register_blueprint(adapter_blueprint(Sut.create(settings)), url_prefix=PREFIX)
 
     @app.errorhandler(Problem)
     def problem(exc: Problem) -> Response:

@@ -20,6 +20,19 @@ DEFECTS: dict[str, str] = {
     "no-lps-context": "Sends no ContexteLPS header, so INSi cannot tell which authorised software is calling.",
     "traits-not-compared": "Accepts the INS without comparing the traits INSi returns with the local identity's.",
     "silent-on-01-02": "Does not tell the user when INSi finds no identity (01) or several (02).",
+    # CDA documents produced by the SUT
+    "document-ins-without-birthplace": "Writes the INS in the CDA header without the patient's birth place (COG).",
+    "reuses-document-id": "Derives the document id from patient and kind, so two documents of one kind share an id.",
+    "replacement-new-set-id": "Issues a corrected document as a new document (new setId, version 1, no RPLC link).",
+    "empty-narrative": "Leaves every section's narrative block empty (nothing readable in a viewer).",
+    "n1-pdf-not-base64": "Embeds the N1 PDF as raw text instead of base64 (representation TXT).",
+    "ldl-without-discharge-treatments": "Leaves the mandatory 'Traitements à la sortie' section out of LDL-SES.",
+    "bio-results-not-loinc": "Codes CR-BIO results in a local lab code system instead of LOINC.",
+    "img-without-conclusion": "Leaves the mandatory conclusion section out of CR-IMG.",
+    "vaccine-without-lot-number": "Leaves the vaccine lot number out of VAC-NOTE.",
+    # documents received by the SUT (CDA/INT.01)
+    "integrates-duplicates": "Integrates a received document again when the same document id arrives twice.",
+    "dedup-on-set-id": "Treats a new version of a received document (same setId, new id) as a duplicate.",
 }
 
 

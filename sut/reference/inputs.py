@@ -6,6 +6,8 @@ clearly it refuses bad input, so every refusal names the field at fault.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from typing import Any
@@ -123,3 +125,48 @@ def document_of(data: dict[str, Any]) -> tuple[str, str | None]:
     if number is not None and not isinstance(number, str):
         raise invalid([{"field": "number", "message": "number doit être une chaîne"}])
     return doc_type, number
+
+
+CHANNELS = ("MSSANTE", "DMP", "HL7V2", "AUTRE")
+
+
+def document_request_of(data: dict[str, Any], kinds: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """POST /documents: the identity, the kind of document and its clinical content."""
+    errors = []
+    identity_id, kind, content = data.get("identity_id"), data.get("kind"), data.get("content", {})
+    if not isinstance(identity_id, str) or not identity_id:
+        errors.append({"field": "identity_id", "message": "identity_id (identité du patient) est obligatoire"})
+    if kind not in kinds:
+        errors.append({"field": "kind", "message": "kind doit être l'un de " + ", ".join(kinds)})
+    if not isinstance(content, dict):
+        errors.append({"field": "content", "message": "content doit être un objet JSON"})
+    if errors:
+        raise invalid(errors)
+    return identity_id, kind, content
+
+
+def content_of(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Optional new clinical content of a replacement (None: keep the previous content)."""
+    content = data.get("content")
+    if content is not None and not isinstance(content, dict):
+        raise invalid([{"field": "content", "message": "content doit être un objet JSON"}])
+    return content
+
+
+def received_document_of(data: dict[str, Any]) -> tuple[bytes, str]:
+    """POST /received-documents: the document bytes (base64) and the channel it came by."""
+    errors = []
+    encoded, channel = data.get("cda_base64"), data.get("channel", "MSSANTE")
+    payload = b""
+    if not isinstance(encoded, str) or not encoded:
+        errors.append({"field": "cda_base64", "message": "cda_base64 (document CDA encodé en base64) est obligatoire"})
+    else:
+        try:
+            payload = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            errors.append({"field": "cda_base64", "message": "cda_base64 n'est pas du base64 valide"})
+    if channel not in CHANNELS:
+        errors.append({"field": "channel", "message": "channel doit être l'un de " + ", ".join(CHANNELS)})
+    if errors:
+        raise invalid(errors)
+    return payload, channel

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stdnum.fr import nir as stdnum_nir
+
+if TYPE_CHECKING:
+    from .model import Identity
+    from .settings import SutSettings
 
 OID_KINDS: dict[str, str] = {
     "1.2.250.1.213.1.4.8": "NIR",
@@ -62,3 +67,8 @@ def check_key(number: str, key: str, *, naive_corsica: bool = False) -> KeyCheck
 def matricule_kind(oid: str) -> str | None:
     """'NIR' or 'NIA' for an INS OID (never guessed from the digits), None for an unknown OID."""
     return OID_KINDS.get(oid)
+
+
+def shares_ins(identity: Identity, settings: SutSettings) -> bool:
+    """RNIV: only a qualified identity is transmitted with its INS (documents and exports alike)."""
+    return identity.ins is not None and (identity.status == "QUAL" or settings.has("shares-ins-of-unqualified"))

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ins_rules import NIR_OID, check_key, matricule_kind
+from .ins_rules import NIR_OID, check_key, matricule_kind, shares_ins
 from .insi_client import RESULT, CallOutcome, call_insi
 from .insi_request import BuiltRequest, Caller, TraitsQuery, VitaleQuery, traits_request, vitale_request
 from .insi_response import InsiResult, ReturnedIns
@@ -233,7 +233,7 @@ class Workflows:
 
     def export(self, identity: Identity) -> dict[str, Any]:
         """The identity as the SUT transmits it to others: the INS only when QUAL."""
-        shares = identity.status == "QUAL" or (self.settings.has("shares-ins-of-unqualified") and identity.ins)
+        shares = shares_ins(identity, self.settings)
         t = identity.traits
         return {
             "identity_id": identity.id,

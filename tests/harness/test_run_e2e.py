@@ -31,6 +31,7 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
         **__import__("os").environ,
         "SEGUR__MOCKS__INSI__PORT": str(free_port()),
         "SEGUR__SUT__PORT": str(free_port()),
+        "SEGUR__VALIDATOR__PORT": str(free_port()),
     }
     done = harness(["run", "--out", str(tmp / "out")], env)
     return done, tmp / "out"

@@ -1,0 +1,40 @@
+"""A client of the validation service with the engine's `validate_document` signature."""
+
+from __future__ import annotations
+
+import requests
+
+from segur_harness.validation.model import FileResult
+
+
+class ValidationServiceError(RuntimeError):
+    """The validation service could not be reached or answered something unusable."""
+
+
+class RemoteEngine:
+    """Validates through `segur_harness.validation.service` at `url` (one warm engine for the whole run)."""
+
+    def __init__(self, url: str, timeout: float = 300.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def info(self) -> dict[str, str]:
+        return self._get_json("/health")["engine"]
+
+    def validate_document(self, data: bytes, name: str) -> FileResult:
+        try:
+            response = self.session.post(self.url + "/validate", params={"name": name}, data=data,
+                                         headers={"Content-Type": "application/octet-stream"}, timeout=self.timeout)
+            response.raise_for_status()
+            return FileResult.from_dict(response.json())
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            raise ValidationServiceError(f"validation service {self.url}: {exc}") from None
+
+    def _get_json(self, path: str) -> dict:
+        try:
+            response = self.session.get(self.url + path, timeout=30)
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise ValidationServiceError(f"validation service {self.url}: {exc}") from None
