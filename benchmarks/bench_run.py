@@ -38,7 +38,8 @@ def main() -> int:
            "SEGUR__MOCKS__INSI__PORT": str(free_port()), "SEGUR__SUT__PORT": str(free_port()),
            "SEGUR__VALIDATOR__PORT": str(free_port())}  # fmt: skip
     cli = [sys.executable, "-m", "segur_harness.cli"]
-    jobs = [("full INS run (`segur-harness run --no-html`)", lambda out: [*cli, "run", "--no-html", "--out", out])]
+    jobs = [("full run, INS + CDA (`segur-harness run --no-html`)",
+             lambda out: [*cli, "run", "--no-html", "--out", out])]
     if not args.skip_selfcheck:
         jobs.append(("selfcheck (reference SUT + every defect)", lambda out: [*cli, "selfcheck"]))
     if not args.skip_tests:

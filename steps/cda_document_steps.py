@@ -11,6 +11,7 @@ from lxml import etree
 from pytest_bdd import parsers, then, when
 
 from segur_harness.validation import Engine, FileResult, Layer, LayerStatus
+from segur_harness.validation.remote import RemoteEngine
 from segur_harness.xmlsafe import parse_xml
 
 from . import cda_checks as cda
@@ -28,6 +29,7 @@ class ProducedDocument:
     xml: bytes
     root: etree._Element
     report: FileResult | None = None
+    """The validation engine's verdict, made when the document was fetched."""
 
 
 def _documents(ctx: ScenarioContext) -> list[ProducedDocument]:
@@ -41,50 +43,48 @@ def _last(ctx: ScenarioContext) -> ProducedDocument:
     return documents[-1]
 
 
-def _fetch(sut: AdapterClient, ctx: ScenarioContext, meta: dict[str, Any], request: dict[str, Any]) -> None:
+def _fetch(sut: AdapterClient, ctx: ScenarioContext, engine: Engine | RemoteEngine, meta: dict[str, Any],
+           request: dict[str, Any]) -> None:
+    """Fetch the document's exact bytes, validate them, and keep both as evidence of the scenario."""
     document_id = meta.get("id")
     assert isinstance(document_id, str) and document_id, f"the SUT gave no id for the produced document: {meta}"
     xml = sut.document_cda(document_id)
+    name = f"{document_id}-{meta.get('kind')}.xml"
+    report = engine.validate_document(xml, name)
+    attach_xml(f"document {name}", xml)
+    attach_json(f"validation of {name}", report.to_dict())
+    record_document(ctx.scenario_id, f"document {meta.get('kind')}", json.dumps(request).encode(), xml, report,
+                    f"/adapter/v1/documents/{document_id}/cda")
     try:
         root = parse_xml(xml)
     except Exception as exc:  # noqa: BLE001 - any parse refusal is the SUT's failure, shown plainly
-        record_document(ctx.scenario_id, f"document {meta.get('kind')}", json.dumps(request).encode(), xml, None,
-                        f"/adapter/v1/documents/{document_id}/cda")
         raise AssertionError(f"the SUT's document {document_id} is not well-formed, safe XML: {exc}") from None
-    attach_xml(f"document {document_id} ({meta.get('kind')})", xml)
-    _documents(ctx).append(ProducedDocument(meta, xml, root))
-    ctx.extra["document_request"] = request
+    _documents(ctx).append(ProducedDocument(meta, xml, root, report))
 
 
 @when(parsers.parse("le SUT produit un document \"{kind}\" pour cette identité"))
-def document_produced(sut: AdapterClient, ctx: ScenarioContext, kind: str) -> None:
+def document_produced(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engine | RemoteEngine, kind: str) -> None:
     content = content_for(kind)
     meta = sut.produce_document(ctx.require_identity(), kind, content, ctx.user)
-    _fetch(sut, ctx, meta, {"kind": kind, "content": content})
+    _fetch(sut, ctx, cda_engine, meta, {"kind": kind, "content": content})
 
 
 @when("l'opérateur corrige ce document")
-def document_replaced(sut: AdapterClient, ctx: ScenarioContext) -> None:
+def document_replaced(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engine | RemoteEngine) -> None:
     previous = _last(ctx)
     meta = sut.replace_document(previous.meta["id"], ctx.user)
-    _fetch(sut, ctx, meta, {"replace": previous.meta["id"]})
+    _fetch(sut, ctx, cda_engine, meta, {"replace": previous.meta["id"]})
 
 
-def _validated(ctx: ScenarioContext, engine: Engine, document: ProducedDocument) -> FileResult:
-    if document.report is None:
-        name = f"{document.meta.get('id')}-{document.meta.get('kind')}.xml"
-        document.report = engine.validate_document(document.xml, name)
-        attach_json(f"validation of {name}", document.report.to_dict())
-        record_document(ctx.scenario_id, f"document {document.meta.get('kind')}",
-                        json.dumps(ctx.extra.get("document_request", {})).encode(), document.xml, document.report,
-                        f"/adapter/v1/documents/{document.meta.get('id')}/cda")
+def _report(document: ProducedDocument) -> FileResult:
+    assert document.report is not None, "the document was not validated when it was fetched"
     return document.report
 
 
 @then("le document est valide selon le moteur de validation CI-SIS")
-def document_valid(ctx: ScenarioContext, cda_engine: Engine) -> None:
+def document_valid(ctx: ScenarioContext) -> None:
     for document in _documents(ctx):
-        report = _validated(ctx, cda_engine, document)
+        report = _report(document)
         schematron = report.layer(Layer.SCHEMATRON)
         if schematron is not None and schematron.status == LayerStatus.NOT_RUN and "no CI-SIS pack" in (
                 schematron.reason or ""):
@@ -96,16 +96,16 @@ def document_valid(ctx: ScenarioContext, cda_engine: Engine) -> None:
 
 
 @then(parsers.parse("le document est de niveau \"{level}\" du volet \"{template}\" en version \"{version}\""))
-def document_volet(ctx: ScenarioContext, cda_engine: Engine, level: str, template: str, version: str) -> None:
-    recognised = _validated(ctx, cda_engine, _last(ctx)).document
+def document_volet(ctx: ScenarioContext, level: str, template: str, version: str) -> None:
+    recognised = _report(_last(ctx)).document
     got = (recognised.get("level"), recognised.get("volet_template"), recognised.get("template_version"))
     assert got == (level, template, version), f"expected a {level} document of volet {template} version {version}, " \
                                               f"the engine recognised {recognised}"
 
 
 @then(parsers.parse("le document est de niveau \"{level}\""))
-def document_level(ctx: ScenarioContext, cda_engine: Engine, level: str) -> None:
-    recognised = _validated(ctx, cda_engine, _last(ctx)).document
+def document_level(ctx: ScenarioContext, level: str) -> None:
+    recognised = _report(_last(ctx)).document
     assert recognised.get("level") == level, f"expected a {level} document, the engine recognised {recognised}"
 
 
@@ -132,9 +132,9 @@ def document_carries_ins(sut: AdapterClient, ctx: ScenarioContext) -> None:
 
 
 @then("le patient du document porte les traits de naissance exigés avec l'INS")
-def document_ins_traits(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engine) -> None:
+def document_ins_traits(sut: AdapterClient, ctx: ScenarioContext) -> None:
     document = _last(ctx)
-    report = _validated(ctx, cda_engine, document)
+    report = _report(document)
     ins_rules = [f"{f.rule_id}: {f.message}" for f in report.findings if f.rule_id.startswith("CISIS-INS")]
     assert not ins_rules, "the INS is sent without the traits it requires:\n- " + "\n- ".join(ins_rules)
     expected = sut.identity(ctx.require_identity())["traits"].get("birth_place_cog")

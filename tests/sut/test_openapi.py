@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -104,6 +105,23 @@ def test_reference_sut_answers_match_the_documented_schemas(spec: dict[str, Any]
     conforms(client.get("/adapter/v1/insi-calls"), "/adapter/v1/insi-calls", "get", "200")
     conforms(client.put("/adapter/v1/services", json={"insi": "http://127.0.0.1:9/lps", "insi_timeout_seconds": 1}),
              "/adapter/v1/services", "put", "200")
+    produced = client.post("/adapter/v1/documents", json={"identity_id": ident, "kind": "VAC-NOTE", "content": {}})
+    conforms(produced, "/adapter/v1/documents", "post", "201")
+    doc = produced.get_json()["id"]
+    conforms(client.get(f"/adapter/v1/documents/{doc}"), "/adapter/v1/documents/{document_id}", "get", "200")
+    conforms(client.post(f"/adapter/v1/documents/{doc}/replace", json={}),
+             "/adapter/v1/documents/{document_id}/replace", "post", "201")
+    conforms(client.get("/adapter/v1/documents"), "/adapter/v1/documents", "get", "200")
+    received = client.post("/adapter/v1/received-documents",
+                           json={"cda_base64": base64.b64encode(client.get(f"/adapter/v1/documents/{doc}/cda").data)
+                                 .decode()})
+    conforms(received, "/adapter/v1/received-documents", "post", "200")
+    conforms(client.get("/adapter/v1/received-documents"), "/adapter/v1/received-documents", "get", "200")
+    conforms(client.post("/adapter/v1/documents", json={"identity_id": ident, "kind": "XX"}),
+             "/adapter/v1/documents", "post", "422")
+    conforms(client.post(f"/adapter/v1/documents/{doc}/replace", json={}),
+             "/adapter/v1/documents/{document_id}/replace", "post", "409")
+    conforms(client.get("/adapter/v1/documents/DOC-404"), "/adapter/v1/documents/{document_id}", "get", "404")
     conforms(client.post("/adapter/v1/identities", json={"birth_name": ""}), "/adapter/v1/identities", "post", "422")
     conforms(client.get("/adapter/v1/identities/PAT-404"), "/adapter/v1/identities/{identity_id}", "get", "404")
 
