@@ -99,9 +99,9 @@ def reference_dir(cfg: dict[str, Any] | None = None) -> Path | None:
 
 def _reference_subdir(env_name: str, key: str, subdir: str, cfg: dict[str, Any] | None) -> Path | None:
     cfg = cfg or config()
-    found = _existing(os.environ.get(env_name)) or _existing(cfg["paths"].get(key))
-    if found:
-        return found
+    chosen = os.environ.get(env_name) or cfg["paths"].get(key)
+    if chosen:  # a location the user named wins, even when it is missing: never silently use another one
+        return _existing(chosen)
     ref = reference_dir(cfg)
     return _existing(ref / subdir) if ref else None
 

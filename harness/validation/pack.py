@@ -7,6 +7,7 @@ public repository's, so one class names every path the engine needs.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,8 @@ def open_pack(root: Path) -> Pack:
 def locate_pack(explicit: str | Path | None = None) -> Path | None:
     """--pack, then env SEGUR_CISIS_PACK, then config, then the shared reference, then the user cache."""
     found = config.cisis_pack_dir(explicit)
-    if found or explicit:
+    named = explicit or os.environ.get("SEGUR_CISIS_PACK") or config.config()["paths"].get("cisis_pack")
+    if found or named:  # a pack location the user named is never replaced by another one
         return found
     from segur_harness.validation.pack_install import installed_pack
 

@@ -23,3 +23,16 @@ def test_user_file_is_merged_over_defaults(tmp_path: Path):
     cfg = load_config({"SEGUR_CONFIG": str(user)})
     assert cfg["mocks"]["insi"]["accepted_idam"] == ["EDITEUR-42"]
     assert cfg["mocks"]["insi"]["port"] == 18081  # untouched keys keep their defaults
+
+
+def test_a_named_reference_location_is_never_replaced_by_another(monkeypatch, tmp_path: Path):
+    from segur_harness.config import cisis_pack_dir, insi_wsdl_dir
+    from segur_harness.validation.pack import locate_pack
+
+    monkeypatch.setenv("SEGUR_CISIS_PACK", str(tmp_path / "missing-pack"))
+    monkeypatch.setenv("SEGUR_INSI_WSDL_DIR", str(tmp_path / "missing-wsdl"))
+    assert cisis_pack_dir() is None
+    assert locate_pack() is None
+    assert insi_wsdl_dir() is None
+    monkeypatch.setenv("SEGUR_CISIS_PACK", str(tmp_path))
+    assert cisis_pack_dir() == tmp_path.resolve()
