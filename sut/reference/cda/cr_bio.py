@@ -41,6 +41,7 @@ from lxml import etree
 
 from ..profile import FINESS_ROOT, RPPS_ROOT
 from .context import DocContext, hl7_time, new_oid
+from .header import organisation_address
 from .kinds import KindSpec
 from .pdf import text_pdf
 from .xml import LOINC, code, el, template
@@ -218,20 +219,11 @@ def _display_time(hl7: str) -> str:
 
 # -- header ---------------------------------------------------------------------------------------
 
-def _address(parent: etree._Element, ctx: DocContext) -> None:
-    org = ctx.organisation
-    addr = el(parent, "addr")
-    el(addr, "houseNumber", org.house_number)
-    el(addr, "streetName", org.street_name)
-    el(addr, "postalCode", org.postal_code)
-    el(addr, "city", org.city)
-
-
 def _biologist(entity: etree._Element, ctx: DocContext) -> None:
     """id, code, addr, telecom and name of the biologist, as the volet wants them on performer and responsibleParty."""
     el(entity, "id", root=RPPS_ROOT, extension=ctx.author.national_id)
     code(entity, "code", ctx.author.profession_code, "1.2.250.1.213.1.1.4.5", ctx.author.profession_display)
-    _address(entity, ctx)
+    organisation_address(entity, ctx)
     el(entity, "telecom", value=ctx.organisation.telecom, use="WP")
     name = el(el(entity, "assignedPerson"), "name")
     el(name, "prefix", ctx.author.prefix)
@@ -245,7 +237,7 @@ def _laboratory(entity: etree._Element, ctx: DocContext, with_setting: bool) -> 
     el(org, "id", root=FINESS_ROOT, extension=ctx.organisation.finess)
     el(org, "name", ctx.organisation.name)
     el(org, "telecom", value=ctx.organisation.telecom, use="WP")
-    _address(org, ctx)
+    organisation_address(org, ctx)
     if with_setting:
         code(org, "standardIndustryClassCode", ctx.organisation.practice_setting_code, "1.2.250.1.213.1.1.4.9",
              ctx.organisation.practice_setting_display)

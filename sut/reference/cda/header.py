@@ -92,7 +92,8 @@ def _person(parent: etree._Element, ctx: DocContext, *, with_prefix: bool = True
         el(name, "suffix", ctx.author.suffix)
 
 
-def _address(parent: etree._Element, ctx: DocContext) -> None:
+def organisation_address(parent: etree._Element, ctx: DocContext) -> None:
+    """The organisation's postal address (houseNumber, streetName, postalCode, city)."""
     org = ctx.organisation
     addr = el(parent, "addr")
     el(addr, "houseNumber", org.house_number)
@@ -114,7 +115,7 @@ def _author(root: etree._Element, ctx: DocContext) -> None:
     assigned = el(author, "assignedAuthor")
     el(assigned, "id", root=RPPS_ROOT, extension=ctx.author.national_id)
     code(assigned, "code", ctx.author.profession_code, PROFESSION_SYSTEM, ctx.author.profession_display)
-    _address(assigned, ctx)
+    organisation_address(assigned, ctx)
     el(assigned, "telecom", value=ctx.organisation.telecom, use="WP")
     _person(assigned, ctx)
     _organisation(assigned, "representedOrganization", ctx)
@@ -124,7 +125,7 @@ def _custodian(root: etree._Element, ctx: DocContext) -> None:
     custodian = el(el(root, "custodian"), "assignedCustodian")
     org = _organisation(custodian, "representedCustodianOrganization", ctx)
     el(org, "telecom", value=ctx.organisation.telecom, use="WP")
-    _address(org, ctx)
+    organisation_address(org, ctx)
 
 
 def _legal_authenticator(root: etree._Element, ctx: DocContext) -> None:
