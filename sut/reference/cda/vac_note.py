@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..profile import FINESS_ROOT, RPPS_ROOT
+from ..profile import FINESS_ROOT, RPPS_ROOT, Professional
 from .context import DocContext
 from .kinds import KindSpec
 from .xml import LOINC, code, el, template
@@ -89,23 +89,6 @@ ROW_ID = "vac-1"
 
 
 @dataclass(frozen=True)
-class Person:
-    """A professional as the entry's author or performer shows them."""
-
-    national_id: str
-    given: str
-    family: str
-    prefix: str
-    suffix: str
-    profession_code: str
-    profession_display: str
-
-    @property
-    def display(self) -> str:
-        return f"{self.given} {self.family}"
-
-
-@dataclass(frozen=True)
 class Vaccination:
     """The facts of the one vaccination the note records, defaults applied."""
 
@@ -121,7 +104,7 @@ class Vaccination:
     site: str
     day: str
     """YYYYMMDD."""
-    vaccinator: Person
+    vaccinator: Professional
     comment: str | None
 
     @property
@@ -129,22 +112,14 @@ class Vaccination:
         return f"{self.day[6:8]}/{self.day[4:6]}/{self.day[0:4]}"
 
 
-def _person(data: dict[str, Any] | None, ctx: DocContext) -> Person:
+def _person(data: dict[str, Any] | None, ctx: DocContext) -> Professional:
     """The vaccinator from the content, or the document author when the content names nobody."""
     author = ctx.author
     if not data:
-        return Person(
-            author.national_id,
-            author.given,
-            author.family,
-            author.prefix,
-            author.suffix,
-            author.profession_code,
-            author.profession_display,
-        )
-    rpps = str(data.get("rpps") or author.rpps)
-    return Person(
-        national_id="8" + rpps,
+        return author
+    return Professional(
+        login="",
+        rpps=str(data.get("rpps") or author.rpps),
         given=str(data.get("given") or ""),
         family=str(data.get("family") or ""),
         prefix=str(data.get("prefix") or ""),
@@ -197,7 +172,7 @@ def _narrative(section: etree._Element, vac: Vaccination) -> None:
     el(row, "td", ACT_TYPES.get(vac.act, vac.act))
     el(row, "td", ROUTES.get(vac.route, vac.route))
     el(el(row, "td"), "content", SITES.get(vac.site, vac.site), ID=f"{ROW_ID}-site")
-    el(row, "td", f"{vac.vaccinator.display} ({vac.vaccinator.profession_display})")
+    el(row, "td", f"{vac.vaccinator.given} {vac.vaccinator.family} ({vac.vaccinator.profession_display})")
     if vac.comment:
         el(el(row, "td"), "content", vac.comment, ID=f"{ROW_ID}-comment")
 
@@ -216,7 +191,7 @@ def _product(entry: etree._Element, vac: Vaccination) -> None:
         el(material, "lotNumberText", vac.lot)
 
 
-def _assigned(parent: etree._Element, tag: str, person: Person, ctx: DocContext) -> None:
+def _assigned(parent: etree._Element, tag: str, person: Professional, ctx: DocContext) -> None:
     """assignedEntity / assignedAuthor: id, profession with its displayName, name, organisation."""
     assigned = el(parent, tag, classCode="ASSIGNED")
     el(assigned, "id", root=RPPS_ROOT, extension=person.national_id)
