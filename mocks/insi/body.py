@@ -14,7 +14,8 @@ import re
 from lxml import etree
 from stdnum.fr import nir as stdnum_nir
 
-from .checks import Checks
+from segur_harness.mocks.framework.checks import Checks
+
 from .matching import TraitsQuery, VitaleQuery, normalise
 from .protocol import NS_RECSANS, NS_RECVIT
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from segur_harness.mocks.framework.checks import Checks
 from segur_harness.mocks.framework.soap import SOAP12_NS, WSA_NS, SoapRequest
 
-from .checks import Checks
 from .protocol import HEADER_TAGS, NS_CTXBAM, NS_CTXLPS, NS_SAML, NS_WSSE
 
 DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")

@@ -13,13 +13,13 @@ from typing import Any
 
 from flask import Request
 
+from segur_harness.mocks.framework.checks import Checks
 from segur_harness.mocks.framework.service import MockResult
 from segur_harness.mocks.framework.soap import SOAP12_CONTENT_TYPE, SoapError, SoapRequest, envelope, parse_soap12
 from segur_harness.store import Behaviour, Finding
 
 from . import headers, xsd
 from .body import parse_recsans, parse_recvitale
-from .checks import Checks
 from .faults import DEFAULT_FAULT, Catalogue, render
 from .identities import load_identities
 from .matching import code_cr, search_traits, search_vitale

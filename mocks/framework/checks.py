@@ -1,8 +1,8 @@
-"""Accumulates findings about one request and the first problem that stops it.
+"""Accumulates findings about one request and the first problem that stops it (shared by every mock).
 
 Every check records a Finding (rule id, French message, location) whatever
 happens; only some problems are blocking, and the first blocking one decides
-which fault of fixtures/insi/errors.toml the mock answers with.
+which fault (a key of the mock's errors.toml) the mock answers with.
 """
 
 from __future__ import annotations
