@@ -9,28 +9,39 @@ from pathlib import Path
 
 from segur_harness.config import config, store_path
 from segur_harness.processes import ServiceStartError
-from segur_harness.services import mock_endpoints, mock_processes
+from segur_harness.services import mock_endpoints, mock_processes, shared_env, taken_ports
 
 
 def serve(workers: int | None = None, log_dir: Path | None = None) -> int:
     cfg = config()
     store = store_path(cfg)
     logs = log_dir or store.parent / "mock-logs"
+    taken = taken_ports(cfg, with_sut=False, with_validator=False)
+    if taken:
+        print("segur-harness: could not start the mocks: ports already in use: " + "; ".join(taken), file=sys.stderr)
+        return 2
+    env = shared_env(cfg)
     procs = mock_processes(cfg, store, logs, workers)
     started = []
     try:
         for proc in procs:
-            proc.start()
+            proc.env.update(env)
             started.append(proc)
+            proc.start()
     except ServiceStartError as exc:
         print(f"segur-harness: could not start the mocks: {exc}", file=sys.stderr)
         for proc in started:
             proc.stop()
         return 2
+    except KeyboardInterrupt:
+        for proc in started:
+            proc.stop()
+        return 0
     for endpoint in mock_endpoints(cfg):
         print(f"{endpoint.service} {endpoint.url}")
         print(f"{endpoint.service}-admin {endpoint.admin}")
-    print(f"# exchanges recorded in {store}; logs in {logs}; Ctrl-C to stop", flush=True)
+    print(f"# exchanges recorded in {store}; logs in {logs}; test PKI (VIHF signing certificate "
+          f"client-DMP-CACHET.pem/.key, CA ca.pem) in {env['SEGUR__MOCKS__DMP__PKI_DIR']}; Ctrl-C to stop", flush=True)
     stop = False
 
     def _stop(_sig: int, _frame: object) -> None:

@@ -2,7 +2,9 @@
 
 One CA, a server certificate for 127.0.0.1/localhost and client certificates
 whose CN is what the INSi service checks (INSI-AUTO, INSI-MANU) plus one with
-a CN it must refuse. EC P-256 keys: generated in milliseconds.
+a CN it must refuse, and the DMP "certificat de cachet" (DMP-CACHET) that
+signs VIHF assertions (KeyUsage digitalSignature, as XML-DSig verifiers
+require). EC P-256 keys: generated in milliseconds.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-CLIENT_CNS = ("INSI-AUTO", "INSI-MANU", "INSI-INCONNU")
-"""Client certificates generated: the two the INSi service accepts and one it refuses."""
+CLIENT_CNS = ("INSI-AUTO", "INSI-MANU", "INSI-INCONNU", "DMP-CACHET")
+"""Client certificates generated: the two the INSi service accepts, one it refuses, the DMP VIHF signer."""
+SIGNING_CNS = ("DMP-CACHET",)
+"""Certificates that sign XML (VIHF): they carry KeyUsage digitalSignature + nonRepudiation."""
 VALIDITY = dt.timedelta(days=30)
 RENEW_BEFORE = dt.timedelta(days=2)
 
@@ -74,7 +78,7 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 
 
 def _issue(subject_cn: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name, issuer_key: ec.EllipticCurvePrivateKey,
-           *, ca: bool = False, server: bool = False) -> x509.Certificate:
+           *, ca: bool = False, server: bool = False, signing: bool = False) -> x509.Certificate:
     now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
@@ -94,6 +98,11 @@ def _issue(subject_cn: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name, 
     else:
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    if signing:
+        builder = builder.add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=True, key_cert_sign=False, crl_sign=False,
+                          key_encipherment=False, data_encipherment=False, key_agreement=False,
+                          encipher_only=False, decipher_only=False), critical=True)
     if server:
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
@@ -115,7 +124,7 @@ def generate_pki(directory: str | Path, client_cns: tuple[str, ...] = CLIENT_CNS
     for cn in client_cns:
         key = ec.generate_private_key(ec.SECP256R1())
         _write_key(pki.client_key(cn), key)
-        _write_cert(pki.client_cert(cn), _issue(cn, key, ca_cert.subject, ca_key))
+        _write_cert(pki.client_cert(cn), _issue(cn, key, ca_cert.subject, ca_key, signing=cn in SIGNING_CNS))
     return pki
 
 
@@ -126,9 +135,20 @@ def _usable(pki: Pki, client_cns: tuple[str, ...]) -> bool:
         return False
     try:
         cert = x509.load_pem_x509_certificate(pki.server_cert.read_bytes())
+        signers = [x509.load_pem_x509_certificate(pki.client_cert(cn).read_bytes())
+                   for cn in client_cns if cn in SIGNING_CNS]
     except ValueError:
         return False
+    if not all(_can_sign(c) for c in signers):  # made before signing certificates existed: regenerate
+        return False
     return cert.not_valid_after_utc - dt.datetime.now(dt.UTC) > RENEW_BEFORE
+
+
+def _can_sign(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature)
+    except x509.ExtensionNotFound:
+        return False
 
 
 def ensure_pki(directory: str | Path, client_cns: tuple[str, ...] = CLIENT_CNS) -> Pki:

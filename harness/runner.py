@@ -31,6 +31,8 @@ from segur_harness.services import (
     mock_processes,
     mocks_env_json,
     reference_sut_process,
+    shared_env,
+    taken_ports,
     validator_process,
 )
 from segur_harness.store import Store
@@ -150,18 +152,32 @@ def sut_info(url: str) -> dict[str, Any]:
 class Services(ExitStack):
     """The mocks (and the reference SUT when asked) for the duration of a `with` block."""
 
-    def __init__(self, cfg: dict[str, Any], store: Path, log_dir: Path) -> None:
+    def __init__(self, cfg: dict[str, Any], store: Path, log_dir: Path, *, with_sut: bool = True,
+                 validator_url: str | None = None) -> None:
+        """`validator_url`: a validation service already running (shared), else one is started."""
         super().__init__()
-        self.cfg, self.store, self.log_dir = cfg, store, log_dir
+        self.cfg, self.store, self.log_dir, self.with_sut = cfg, store, log_dir, with_sut
         self.endpoints = mock_endpoints(cfg)
-        self.validator_url: str | None = None
+        self.validator_url: str | None = validator_url
+        self.child_env: dict[str, str] = {}
 
     def __enter__(self) -> Services:
         super().__enter__()
-        for proc in mock_processes(self.cfg, self.store, self.log_dir):
-            self._start(proc)
-        validator, self.validator_url = validator_process(self.cfg, self.log_dir)
-        self._start(validator)
+        try:
+            taken = taken_ports(self.cfg, with_sut=self.with_sut, with_validator=self.validator_url is None)
+            if taken:
+                raise ServiceStartError("ports already in use: " + "; ".join(taken))
+            self.child_env = shared_env(self.cfg)
+            if self.validator_url is None:
+                validator, self.validator_url = validator_process(self.cfg, self.log_dir)
+                self._start(validator)
+            self.child_env["SEGUR_VALIDATOR_URL"] = self.validator_url
+            for proc in mock_processes(self.cfg, self.store, self.log_dir):
+                proc.env.update(self.child_env)
+                self._start(proc)
+        except BaseException:  # a failed start (or Ctrl-C) must not leave the started services running
+            self.close()
+            raise
         return self
 
     def _start(self, proc: ServiceProcess) -> None:
@@ -170,6 +186,7 @@ class Services(ExitStack):
 
     def start_reference_sut(self, defect: str | None = None) -> tuple[ServiceProcess, str]:
         proc, url = reference_sut_process(self.cfg, self.log_dir, defect)
+        proc.env.update(self.child_env)
         self._start(proc)
         return proc, url
 
@@ -193,7 +210,7 @@ def run(opts: RunOptions) -> int:
     store_file = out / "exchanges.sqlite"
     started = time.time()
     try:
-        with Services(cfg, store_file, out / "logs") as services:
+        with Services(cfg, store_file, out / "logs", with_sut=opts.sut == "reference") as services:
             if opts.sut == "reference":
                 _proc, sut_url = services.start_reference_sut(opts.defect)
             else:

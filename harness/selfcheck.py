@@ -1,18 +1,31 @@
 """`segur-harness selfcheck`: every scenario passes on the reference SUT and
 fails under at least one of its named defects — otherwise it proves nothing.
+
+Speed: a defect named after a catalogue section (`dmp-…` for DMP) bends a rule
+of that section only, so it is run against that section's scenarios; the
+other defects against the sections no prefix names. Variants run in parallel
+lanes (`[selfcheck] lanes`), each with its own mocks, store, ports and SUT;
+the CDA validation service is shared so its compiled schematrons stay warm.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from segur_harness.catalogue import load_catalogue
+from segur_harness.catalogue import Catalogue, load_catalogue
 from segur_harness.config import config
-from segur_harness.processes import ServiceStartError
+from segur_harness.processes import ServiceStartError, free_port
 from segur_harness.runner import RunOptions, SelectionError, Services, run_scenarios, selection_expression
+from segur_harness.services import MOCK_NAMES
+
+CONFORMANT = "conforme"
 
 
 def _statuses(records: list[dict]) -> dict[str, str]:
@@ -25,7 +38,43 @@ def defect_names() -> dict[str, str]:
     return dict(DEFECTS)
 
 
-def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out: Path | None = None) -> int:
+def defect_scopes(defects: list[str], catalogue: Catalogue) -> dict[str, str | None]:
+    """The marker expression each defect runs under (None: every scenario).
+
+    `dmp-feeds-without-td02` concerns section DMP; a defect with no section
+    prefix concerns the sections no defect prefix names (INS, CDA, ...).
+    """
+    sections = {r.section_id.lower(): r.section_id for r in catalogue.requirements}
+    prefixed = {sections[d.split("-", 1)[0]] for d in defects if d.split("-", 1)[0] in sections}
+    tags = {section: [r.tag for r in catalogue.requirements if r.section_id == section]
+            for section in {r.section_id for r in catalogue.requirements}}
+    rest = [tag for section, section_tags in tags.items() if section not in prefixed for tag in section_tags]
+    scopes: dict[str, str | None] = {}
+    for defect in defects:
+        section = sections.get(defect.split("-", 1)[0])
+        chosen = tags[section] if section else rest
+        scopes[defect] = "(" + " or ".join(chosen) + ")" if chosen and prefixed else None
+    return scopes
+
+
+def _combine(*parts: str | None) -> str | None:
+    kept = [p for p in parts if p]
+    return " and ".join(f"({p})" for p in kept) or None
+
+
+def _lane_config(cfg: dict[str, Any], lane: int) -> dict[str, Any]:
+    """Lane 0 keeps the configured ports; other lanes get free ones (their own mocks and SUT)."""
+    if lane == 0:
+        return cfg
+    out = copy.deepcopy(cfg)
+    for name in MOCK_NAMES:
+        out["mocks"][name]["port"] = free_port()
+    out["sut"]["port"] = free_port()
+    return out
+
+
+def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out: Path | None = None,
+              lanes: int | None = None) -> int:
     """Run the matrix; print it; exit 0 iff the conformant SUT passes all and each scenario fails somewhere."""
     cfg = config()
     defects = defect_names()
@@ -34,32 +83,63 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
         print(f"selfcheck: unknown defect(s): {', '.join(unknown)}; known: {', '.join(defects)}", file=sys.stderr)
         return 2
     chosen = only_defects or list(defects)
+    catalogue = load_catalogue()
     try:
-        expression = selection_expression(opts, load_catalogue())
+        expression = selection_expression(opts, catalogue)
     except SelectionError as exc:
         print(f"selfcheck: {exc}", file=sys.stderr)
         return 2
+    scopes = defect_scopes(chosen, catalogue)
+    lanes = max(1, lanes or int(cfg.get("selfcheck", {}).get("lanes", 2)))
     work = Path(tempfile.mkdtemp(prefix="segur-selfcheck-"))
-    store = work / "exchanges.sqlite"
     matrix: dict[str, dict[str, str]] = {}
+    lock = threading.Lock()
     try:
-        with Services(cfg, store, work / "logs") as services:
-            for variant in [None, *chosen]:
-                label = variant or "conforme"
-                print(f"selfcheck: running every scenario against the reference SUT ({label})", file=sys.stderr)
-                proc, url = services.start_reference_sut(variant)
-                result = run_scenarios(url, services.endpoints, store, work / label, expression, quiet=True,
-                                       allure=False, validator_url=services.validator_url)  # fmt: skip
-                proc.stop()
-                matrix[label] = _statuses(result.records)
+        with Services(cfg, work / "lane0" / "exchanges.sqlite", work / "lane0" / "logs") as first:
+            validator_url = first.validator_url
+            pending = [None, *chosen]
+
+            def lane_run(lane: int, services: Services) -> None:
+                while True:
+                    with lock:
+                        if not pending:
+                            return
+                        variant = pending.pop(0)
+                    label = variant or CONFORMANT
+                    print(f"selfcheck: lane {lane}: reference SUT ({label})", file=sys.stderr, flush=True)
+                    proc, url = services.start_reference_sut(variant)
+                    try:
+                        where = _combine(expression, scopes.get(variant) if variant else None)
+                        result = run_scenarios(url, services.endpoints, services.store, work / label, where,
+                                               quiet=True, allure=False, validator_url=validator_url)
+                    finally:
+                        proc.stop()
+                    with lock:
+                        matrix[label] = _statuses(result.records)
+
+            def lane(index: int) -> None:
+                if index == 0:
+                    lane_run(0, first)
+                    return
+                folder = work / f"lane{index}"
+                lane_cfg = _lane_config(cfg, index)
+                with Services(lane_cfg, folder / "exchanges.sqlite", folder / "logs",
+                              validator_url=validator_url) as services:
+                    lane_run(index, services)
+
+            with ThreadPoolExecutor(max_workers=lanes) as pool:
+                for future in [pool.submit(lane, i) for i in range(lanes)]:
+                    future.result()
     except ServiceStartError as exc:
         print(f"selfcheck: could not start the services: {exc}", file=sys.stderr)
         return 2
-    return report(matrix, chosen, defects, json_out)
+    return report(matrix, chosen, defects, json_out, complete=not only_defects)
 
 
-def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[str, str], json_out: Path | None) -> int:
-    baseline = matrix.get("conforme", {})
+def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[str, str], json_out: Path | None,
+           complete: bool = True) -> int:
+    """Print the matrix. `complete`: every defect ran, so a scenario no defect fails is a problem."""
+    baseline = matrix.get(CONFORMANT, {})
     problems = []
     rows = []
     for scenario in sorted(baseline):
@@ -67,7 +147,7 @@ def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[s
         status = baseline[scenario]
         if status != "passed":
             problems.append(f"{scenario} does not pass on the conformant reference SUT ({status})")
-        if not killers:
+        if not killers and complete:
             problems.append(f"{scenario} fails under no defect: it cannot catch a non-conformant SUT")
         rows.append({"scenario_id": scenario, "conformant": status, "failing_defects": killers})
         print(f"{scenario:<24} {status:<8} fails under: {', '.join(killers) or '-- NONE --'}")

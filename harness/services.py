@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from segur_harness.mocks.framework.serving import gunicorn_command, mock_app_spec
+from segur_harness.pki import ensure_pki
 from segur_harness.processes import ServiceProcess, ServiceStartError, port_is_free, python_command
 
-MOCK_NAMES = ("insi",)
+MOCK_NAMES = ("insi", "dmp")
 """Mocks started for a run, in start order (each has a [mocks.<name>] config section)."""
 
 
@@ -26,8 +28,31 @@ def mock_endpoints(cfg: dict[str, Any]) -> list[Endpoint]:
     for name in MOCK_NAMES:
         section = cfg["mocks"][name]
         base = f"http://{host}:{section['port']}"
-        out.append(Endpoint(name, base + section.get("path", "/"), base + "/_admin"))
+        out.append(Endpoint(name, base + section.get("path", ""), base + "/_admin"))
     return out
+
+
+def shared_env(cfg: dict[str, Any]) -> dict[str, str]:
+    """Environment every child (mocks, reference SUT) gets: the test PKI they agree on, as an absolute path.
+
+    The PKI (CA, server and client certificates, the DMP "certificat de cachet")
+    is generated once and reused until close to expiry.
+    """
+    pki = ensure_pki(Path(cfg["mocks"]["dmp"]["pki_dir"]).expanduser().resolve())
+    return {"SEGUR__MOCKS__DMP__PKI_DIR": str(pki.directory)}
+
+
+def taken_ports(cfg: dict[str, Any], *, with_sut: bool, with_validator: bool = True) -> list[str]:
+    """Every configured port a run needs that is already taken, named with its setting (all at once)."""
+    wanted = [(cfg["mocks"]["host"], int(cfg["mocks"][name]["port"]), f"the {name} mock",
+               f"SEGUR__MOCKS__{name.upper()}__PORT") for name in MOCK_NAMES]
+    if with_validator:
+        wanted.append((cfg["validator"]["host"], int(cfg["validator"]["port"]), "the validation service",
+                       "SEGUR__VALIDATOR__PORT"))
+    if with_sut:
+        wanted.append((cfg["sut"]["host"], int(cfg["sut"]["port"]), "the reference SUT", "SEGUR__SUT__PORT"))
+    return [f"port {port} for {what} (set {setting})" for host, port, what, setting in wanted
+            if not port_is_free(host, port)]
 
 
 def mocks_env_json(endpoints: list[Endpoint]) -> str:
@@ -36,7 +61,10 @@ def mocks_env_json(endpoints: list[Endpoint]) -> str:
 
 
 def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int | None = None) -> list[ServiceProcess]:
-    """One gunicorn process per mock, sharing the SQLite store."""
+    """One gunicorn process per mock, sharing the SQLite store.
+
+    The command line (worker model, limits) is mocks/framework/serving.py's.
+    """
     host = cfg["mocks"]["host"]
     workers = workers or int(cfg["mocks"].get("workers", 1))
     procs = []
@@ -47,15 +75,7 @@ def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int
                 f"port {port} for the {endpoint.service} mock is taken; stop what uses it or set "
                 f"SEGUR__MOCKS__{endpoint.service.upper()}__PORT"
             )
-        command = python_command(
-            "-m", "gunicorn",
-            "--workers", str(workers),
-            "--threads", "4",
-            "--bind", f"{host}:{port}",
-            "--graceful-timeout", "5",
-            "--timeout", "60",
-            f'segur_harness.mocks.registry:build_app("{endpoint.service}")',
-        )  # fmt: skip
+        command = gunicorn_command(mock_app_spec(endpoint.service), host, int(port), workers)
         procs.append(
             ServiceProcess(
                 name=f"{endpoint.service} mock",

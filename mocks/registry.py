@@ -19,7 +19,13 @@ def _insi(cfg: dict[str, Any]) -> MockService:
     return InsiService(cfg)
 
 
-SERVICES: dict[str, Callable[[dict[str, Any]], MockService]] = {"insi": _insi}
+def _dmp(cfg: dict[str, Any]) -> MockService:
+    from .dmp.service import DmpService
+
+    return DmpService(cfg)
+
+
+SERVICES: dict[str, Callable[[dict[str, Any]], MockService]] = {"insi": _insi, "dmp": _dmp}
 
 
 def build_app(name: str, cfg: dict[str, Any] | None = None) -> Flask:

@@ -119,3 +119,33 @@ class AdapterClient:
 
     def received_documents(self) -> list[dict[str, Any]]:
         return self.call("GET", "/received-documents").body["documents"]
+
+    def received_document_cda(self, received_id: str) -> bytes:
+        return self.fetch_bytes(f"/received-documents/{received_id}/cda")
+
+    # -- DMP (contract 1.2, docs/dmp.md) ----------------------------------------
+    def dmp_test_existence(self, identity_id: str, user: str, mode: str = "normal") -> dict[str, Any]:
+        return self.call("POST", f"/identities/{identity_id}/dmp/test-existence", {"user": user, "mode": mode}).body
+
+    def dmp_feed(self, document_id: str, user: str, confidentiality: dict[str, bool]) -> dict[str, Any]:
+        body = {"user": user, "confidentiality": confidentiality}
+        return self.call("POST", f"/documents/{document_id}/dmp", body).body
+
+    def dmp_set_status(self, document_id: str, user: str, status: str) -> dict[str, Any]:
+        return self.call("POST", f"/documents/{document_id}/dmp/status", {"user": user, "status": status}).body
+
+    def dmp_set_visibility(self, document_id: str, user: str, flags: dict[str, bool]) -> dict[str, Any]:
+        return self.call("POST", f"/documents/{document_id}/dmp/visibility", {"user": user, **flags}).body
+
+    def dmp_search(self, identity_id: str, user: str, mode: str = "normal",
+                   include_archived: bool = False) -> dict[str, Any]:
+        body = {"user": user, "mode": mode, "include_archived": include_archived}
+        return self.call("POST", f"/identities/{identity_id}/dmp/search", body).body
+
+    def dmp_retrieve(self, identity_id: str, unique_id: str, user: str, mode: str = "normal") -> dict[str, Any]:
+        body = {"user": user, "unique_id": unique_id, "mode": mode}
+        return self.call("POST", f"/identities/{identity_id}/dmp/retrieve", body).body
+
+    def dmp_calls(self, identity_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"identity_id": identity_id} if identity_id else None
+        return self.call("GET", "/dmp-calls", params=params).body["calls"]

@@ -32,12 +32,12 @@ class ProducedDocument:
     """The validation engine's verdict, made when the document was fetched."""
 
 
-def _documents(ctx: ScenarioContext) -> list[ProducedDocument]:
+def documents_of(ctx: ScenarioContext) -> list[ProducedDocument]:
     return ctx.extra.setdefault("documents", [])
 
 
-def _last(ctx: ScenarioContext) -> ProducedDocument:
-    documents = _documents(ctx)
+def last_document(ctx: ScenarioContext) -> ProducedDocument:
+    documents = documents_of(ctx)
     if not documents:
         raise AssertionError("the SUT produced no document in this scenario (missing 'Quand le SUT produit…' step)")
     return documents[-1]
@@ -59,7 +59,7 @@ def _fetch(sut: AdapterClient, ctx: ScenarioContext, engine: Engine | RemoteEngi
         root = parse_xml(xml)
     except Exception as exc:  # noqa: BLE001 - any parse refusal is the SUT's failure, shown plainly
         raise AssertionError(f"the SUT's document {document_id} is not well-formed, safe XML: {exc}") from None
-    _documents(ctx).append(ProducedDocument(meta, xml, root, report))
+    documents_of(ctx).append(ProducedDocument(meta, xml, root, report))
 
 
 @when(parsers.parse("le SUT produit un document \"{kind}\" pour cette identité"))
@@ -71,7 +71,7 @@ def document_produced(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engi
 
 @when("l'opérateur corrige ce document")
 def document_replaced(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engine | RemoteEngine) -> None:
-    previous = _last(ctx)
+    previous = last_document(ctx)
     meta = sut.replace_document(previous.meta["id"], ctx.user)
     _fetch(sut, ctx, cda_engine, meta, {"replace": previous.meta["id"]})
 
@@ -83,7 +83,7 @@ def _report(document: ProducedDocument) -> FileResult:
 
 @then("le document est valide selon le moteur de validation CI-SIS")
 def document_valid(ctx: ScenarioContext) -> None:
-    for document in _documents(ctx):
+    for document in documents_of(ctx):
         report = _report(document)
         schematron = report.layer(Layer.SCHEMATRON)
         if schematron is not None and schematron.status == LayerStatus.NOT_RUN and "no CI-SIS pack" in (
@@ -97,7 +97,7 @@ def document_valid(ctx: ScenarioContext) -> None:
 
 @then(parsers.parse("le document est de niveau \"{level}\" du volet \"{template}\" en version \"{version}\""))
 def document_volet(ctx: ScenarioContext, level: str, template: str, version: str) -> None:
-    recognised = _report(_last(ctx)).document
+    recognised = _report(last_document(ctx)).document
     got = (recognised.get("level"), recognised.get("volet_template"), recognised.get("template_version"))
     assert got == (level, template, version), f"expected a {level} document of volet {template} version {version}, " \
                                               f"the engine recognised {recognised}"
@@ -105,13 +105,13 @@ def document_volet(ctx: ScenarioContext, level: str, template: str, version: str
 
 @then(parsers.parse("le document est de niveau \"{level}\""))
 def document_level(ctx: ScenarioContext, level: str) -> None:
-    recognised = _report(_last(ctx)).document
+    recognised = _report(last_document(ctx)).document
     assert recognised.get("level") == level, f"expected a {level} document, the engine recognised {recognised}"
 
 
 @then(parsers.parse("le type du document est le code LOINC \"{code}\""))
 def document_type(ctx: ScenarioContext, code: str) -> None:
-    element = _last(ctx).root.find("hl7:code", cda.NS)
+    element = last_document(ctx).root.find("hl7:code", cda.NS)
     got = (element.get("code"), element.get("codeSystem")) if element is not None else None
     assert got == (code, cda.LOINC), f"expected document type LOINC {code}, the document says {got}"
 
@@ -126,14 +126,14 @@ def _identity_ins(sut: AdapterClient, ctx: ScenarioContext) -> dict[str, Any]:
 def document_carries_ins(sut: AdapterClient, ctx: ScenarioContext) -> None:
     ins = _identity_ins(sut, ctx)
     expected = (ins["oid"], ins["matricule"] + ins["key"])
-    found = cda.ins_ids(_last(ctx).root)
+    found = cda.ins_ids(last_document(ctx).root)
     assert found == [expected], (f"expected the patient to be identified by INS {cda.describe(expected)}, "
                                  f"the document's INS identifiers are {[cda.describe(i) for i in found]}")
 
 
 @then("le patient du document porte les traits de naissance exigés avec l'INS")
 def document_ins_traits(sut: AdapterClient, ctx: ScenarioContext) -> None:
-    document = _last(ctx)
+    document = last_document(ctx)
     report = _report(document)
     ins_rules = [f"{f.rule_id}: {f.message}" for f in report.findings if f.rule_id.startswith("CISIS-INS")]
     assert not ins_rules, "the INS is sent without the traits it requires:\n- " + "\n- ".join(ins_rules)
@@ -145,7 +145,7 @@ def document_ins_traits(sut: AdapterClient, ctx: ScenarioContext) -> None:
 @then("le patient du document n'est pas identifié par un INS")
 def document_without_ins(sut: AdapterClient, ctx: ScenarioContext) -> None:
     status = sut.identity(ctx.require_identity())["status"]
-    document = _last(ctx)
+    document = last_document(ctx)
     found = cda.ins_ids(document.root)
     assert not found, (f"the document identifies a {status} patient by INS {[cda.describe(i) for i in found]}: "
                        "only a qualified identity may be transmitted with its INS")
@@ -154,7 +154,7 @@ def document_without_ins(sut: AdapterClient, ctx: ScenarioContext) -> None:
 
 @then("les documents produits ont des identifiants uniques distincts")
 def documents_unique_ids(ctx: ScenarioContext) -> None:
-    documents = _documents(ctx)
+    documents = documents_of(ctx)
     assert len(documents) >= 2, "the scenario must produce at least two documents"
     ids = [cda.document_id(d.root) for d in documents]
     assert all(ids), f"a document has no ClinicalDocument/id: {[cda.describe(i) for i in ids]}"
@@ -167,7 +167,7 @@ def documents_unique_ids(ctx: ScenarioContext) -> None:
 
 @then("la nouvelle version garde le setId, incrémente le numéro de version et remplace la précédente")
 def replacement_versioned(ctx: ScenarioContext) -> None:
-    documents = _documents(ctx)
+    documents = documents_of(ctx)
     assert len(documents) >= 2, "the scenario must produce a document and then correct it"
     old, new = documents[-2].root, documents[-1].root
     assert cda.document_id(new) != cda.document_id(old), (
@@ -186,7 +186,7 @@ def replacement_versioned(ctx: ScenarioContext) -> None:
 
 @then("chaque section de chaque document produit a un bloc narratif lisible")
 def narrative_present(ctx: ScenarioContext) -> None:
-    documents = _documents(ctx)
+    documents = documents_of(ctx)
     assert documents, "the SUT produced no document in this scenario"
     problems = [f"{d.meta.get('id')} ({d.meta.get('kind')}) {p}" for d in documents
                 for p in cda.narrative_problems(d.root)]
@@ -195,7 +195,7 @@ def narrative_present(ctx: ScenarioContext) -> None:
 
 @then("le document contient un PDF encodé en base64 lisible")
 def pdf_embedded(ctx: ScenarioContext) -> None:
-    pdf, problems = cda.embedded_pdf(_last(ctx).root)
+    pdf, problems = cda.embedded_pdf(last_document(ctx).root)
     assert not problems, "the N1 body is not a readable base64 PDF:\n- " + "\n- ".join(problems)
     assert pdf is not None
     attach_json("embedded PDF", {"size": len(pdf), "header": pdf[:8].decode("latin-1")})
@@ -203,7 +203,7 @@ def pdf_embedded(ctx: ScenarioContext) -> None:
 
 @then("chaque résultat du document est codé en LOINC")
 def results_in_loinc(ctx: ScenarioContext) -> None:
-    document = _last(ctx)
+    document = last_document(ctx)
     results = cda.coded_results(document.root)
     assert results, "the document carries no coded result (observation with a PQ value)"
     not_loinc = [f"{code} ({system}, ligne {line})" for code, system, line in results if system != cda.LOINC]

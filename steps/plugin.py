@@ -26,7 +26,10 @@ from .context import ScenarioContext
 from .mock_admin import MockAdmin
 
 DEFAULT_SUT_URL = "http://127.0.0.1:18090"
-DEFAULT_MOCKS = {"insi": {"url": "http://127.0.0.1:18081/lps", "admin": "http://127.0.0.1:18081/_admin"}}
+DEFAULT_MOCKS = {
+    "insi": {"url": "http://127.0.0.1:18081/lps", "admin": "http://127.0.0.1:18081/_admin"},
+    "dmp": {"url": "http://127.0.0.1:18082", "admin": "http://127.0.0.1:18082/_admin"},
+}
 SESSION_INSI_TIMEOUT_SECONDS = 2.0
 """INSi timeout asked of the SUT (PUT /services): short, so the timeout scenario stays quick."""
 
@@ -68,6 +71,13 @@ def insi(mocks: dict[str, MockAdmin]) -> MockAdmin:
     if "insi" not in mocks:
         pytest.skip("no INSi mock in SEGUR_MOCKS")
     return mocks["insi"]
+
+
+@pytest.fixture(scope="session")
+def dmp(mocks: dict[str, MockAdmin]) -> MockAdmin:
+    if "dmp" not in mocks:
+        pytest.skip("no DMP mock in SEGUR_MOCKS")
+    return mocks["dmp"]
 
 
 @pytest.fixture(scope="session")

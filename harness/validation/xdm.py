@@ -66,26 +66,26 @@ def _slot(node: etree._Element, name: str) -> str | None:
 
 
 def parse_entries(root: etree._Element) -> list[DocumentEntry]:
-    entries = []
-    for eo in root.iter(f"{{{RIM}}}ExtrinsicObject"):
-        ids = {x.get("identificationScheme"): x.get("value") for x in eo.findall("rim:ExternalIdentifier", R)}
-        type_code = None
-        for cl in eo.findall("rim:Classification", R):
-            if cl.get("classificationScheme") == TYPE_CODE:
-                type_code = (cl.get("nodeRepresentation") or "", _slot(cl, "codingScheme"))
-        entries.append(
-            DocumentEntry(
-                entry_id=eo.get("id") or "?",
-                uri=_slot(eo, "URI"),
-                unique_id=ids.get(UNIQUE_ID),
-                patient_id=ids.get(PATIENT_ID),
-                type_code=type_code,
-                creation_time=_slot(eo, "creationTime"),
-                size=_slot(eo, "size"),
-                hash=_slot(eo, "hash"),
-            )
-        )
-    return entries
+    return [parse_entry(eo) for eo in root.iter(f"{{{RIM}}}ExtrinsicObject")]
+
+
+def parse_entry(eo: etree._Element) -> DocumentEntry:
+    """The attributes of one rim:ExtrinsicObject that the consistency checks compare with the document."""
+    ids = {x.get("identificationScheme"): x.get("value") for x in eo.findall("rim:ExternalIdentifier", R)}
+    type_code = None
+    for cl in eo.findall("rim:Classification", R):
+        if cl.get("classificationScheme") == TYPE_CODE:
+            type_code = (cl.get("nodeRepresentation") or "", _slot(cl, "codingScheme"))
+    return DocumentEntry(
+        entry_id=eo.get("id") or "?",
+        uri=_slot(eo, "URI"),
+        unique_id=ids.get(UNIQUE_ID),
+        patient_id=ids.get(PATIENT_ID),
+        type_code=type_code,
+        creation_time=_slot(eo, "creationTime"),
+        size=_slot(eo, "size"),
+        hash=_slot(eo, "hash"),
+    )
 
 
 def _to_utc(ts: str) -> tuple[str, int] | None:
@@ -113,7 +113,20 @@ def _to_utc(ts: str) -> tuple[str, int] | None:
     return moment.strftime("%Y%m%d%H%M%S")[:precision], precision
 
 
-def _consistency(entry: DocumentEntry, cda: etree._Element, document: str) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class Problem:
+    """One metadata-vs-document problem: an XDM rule ID and the values its message needs.
+
+    Shared by XDM archives (findings in English, xdm_rules.toml) and the DMP
+    mock's ITI-41 (French codeContext): one implementation, two wordings.
+    """
+
+    rule: str
+    values: dict[str, str]
+
+
+def consistency_problems(entry: DocumentEntry, cda: etree._Element, document: str) -> Iterator[Problem]:
+    """Metadata of `entry` against the CDA header: uniqueId, patientId, typeCode, creationTime."""
     for item, value in (
         ("uniqueId", entry.unique_id),
         ("patientId", entry.patient_id),
@@ -121,30 +134,25 @@ def _consistency(entry: DocumentEntry, cda: etree._Element, document: str) -> It
         ("creationTime", entry.creation_time),
     ):
         if not value:
-            yield _finding("XDM-013", document=document, item=item)
+            yield Problem("XDM-013", {"document": document, "item": item})
     doc_id = cda.find("cda:id", NS)
     if entry.unique_id and doc_id is not None:
-        root, ext = doc_id.get("root") or "", doc_id.get("extension")
-        expected = f"{root}^{ext}" if ext else root
+        expected = cda_unique_id(doc_id)
         if entry.unique_id != expected:
-            yield _finding("XDM-008", document=document, meta=entry.unique_id, cda=expected)
+            yield Problem("XDM-008", {"document": document, "meta": entry.unique_id, "cda": expected})
     if entry.patient_id:
         ext, _, rest = entry.patient_id.partition("^^^")
         authority = rest.strip("&").split("&")[0] if rest else ""
         ids = cda.findall("cda:recordTarget/cda:patientRole/cda:id", NS)
         if not any(i.get("extension") == ext and i.get("root") == authority for i in ids):
             shown = ", ".join(f"{i.get('extension')}@{i.get('root')}" for i in ids) or "none"
-            yield _finding("XDM-009", document=document, meta=entry.patient_id, cda=shown)
+            yield Problem("XDM-009", {"document": document, "meta": entry.patient_id, "cda": shown})
     code = cda.find("cda:code", NS)
     if entry.type_code and code is not None:
         meta_code, meta_system = entry.type_code
         if (meta_code, meta_system) != (code.get("code"), code.get("codeSystem")):
-            yield _finding(
-                "XDM-010",
-                document=document,
-                meta=f"{meta_code}@{meta_system}",
-                cda=f"{code.get('code')}@{code.get('codeSystem')}",
-            )
+            yield Problem("XDM-010", {"document": document, "meta": f"{meta_code}@{meta_system}",
+                                      "cda": f"{code.get('code')}@{code.get('codeSystem')}"})
     effective = cda.find("cda:effectiveTime", NS)
     if entry.creation_time and effective is not None and effective.get("value"):
         meta, cda_time = _to_utc(entry.creation_time), _to_utc(effective.get("value") or "")
@@ -153,22 +161,39 @@ def _consistency(entry: DocumentEntry, cda: etree._Element, document: str) -> It
             or cda_time is None
             or meta[0][: min(meta[1], cda_time[1])] != cda_time[0][: min(meta[1], cda_time[1])]
         ):
-            yield _finding(
-                "XDM-011",
-                document=document,
-                meta=entry.creation_time,
-                cda=effective.get("value"),
-                cda_utc=cda_time[0] if cda_time else "unreadable",
-            )
+            yield Problem("XDM-011", {"document": document, "meta": entry.creation_time,
+                                      "cda": effective.get("value") or "",
+                                      "cda_utc": cda_time[0] if cda_time else "unreadable"})
+
+
+def cda_unique_id(doc_id: etree._Element) -> str:
+    """XDS uniqueId of a CDA id: `root`, or `root^extension` (IHE ITI TF-3 §4.1.x)."""
+    root, ext = doc_id.get("root") or "", doc_id.get("extension")
+    return f"{root}^{ext}" if ext else root
+
+
+def to_utc(ts: str) -> tuple[str, int] | None:
+    """Public name of the HL7 TS -> UTC digits conversion (used by the DMP mock too)."""
+    return _to_utc(ts)
+
+
+def file_problems(entry: DocumentEntry, data: bytes, document: str) -> Iterator[Problem]:
+    """Metadata size / hash (SHA-1 hex) against the document bytes."""
+    if entry.size and entry.size != str(len(data)):
+        yield Problem("XDM-012", {"document": document, "slot": "size", "meta": entry.size, "actual": str(len(data))})
+    digest = hashlib.sha1(data).hexdigest()
+    if entry.hash and entry.hash.lower() != digest:
+        yield Problem("XDM-012", {"document": document, "slot": "hash", "meta": entry.hash, "actual": digest})
+
+
+def _consistency(entry: DocumentEntry, cda: etree._Element, document: str) -> Iterator[Finding]:
+    for problem in consistency_problems(entry, cda, document):
+        yield _finding(problem.rule, **problem.values)
 
 
 def _file_checks(entry: DocumentEntry, data: bytes, document: str) -> Iterator[Finding]:
-    if entry.size and entry.size != str(len(data)):
-        yield _finding("XDM-012", document=document, slot="size", meta=entry.size, actual=str(len(data)))
-    if entry.hash and entry.hash.lower() != hashlib.sha1(data).hexdigest():
-        yield _finding(
-            "XDM-012", document=document, slot="hash", meta=entry.hash, actual=hashlib.sha1(data).hexdigest()
-        )
+    for problem in file_problems(entry, data, document):
+        yield _finding(problem.rule, **problem.values)
 
 
 def _find(members: dict[str, zipfile.ZipInfo], wanted: str) -> tuple[str | None, bool]:

@@ -1,34 +1,42 @@
-"""Flask app factory shared by every HTTP mock.
+"""WSGI app factory shared by every HTTP mock.
 
-Reads the body under a size bound, applies injected behaviours, lets the
-service answer, and records the exchange in the store before replying, so
-every request is recorded whatever happens — even when the service crashes.
+Every request that is not an admin call goes through one pipeline, whatever
+its path, method or body: read the body under a size and time bound, apply
+injected behaviours, let the service answer, record the exchange in the store,
+and only then reply. Anything refused on the way (unknown path or method,
+unreadable body, a crash of the service) is answered with the service's own
+protocol_error and recorded like any other exchange; the admin API
+(/_admin/...) is the harness's remote control and is not recorded.
+
+The pipeline runs on a bare werkzeug-level Request (a flask.Request), outside
+Flask's routing and contexts: per-request set-up is the cost of a mock under
+load, and Flask only serves the admin API.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, jsonify, request
 
-from segur_harness.store import Behaviour, Exchange, Finding, Store
+from segur_harness.store import Behaviour, Finding, Store
 
+from . import soap
 from .admin import admin_blueprint
+from .body import read_body
+from .recording import exchange_of, record
 from .service import MockResult, MockService
 
 log = logging.getLogger(__name__)
 
 OUTAGE_BODY = b"Service temporairement indisponible"
-
-
-def _read_body(req: Request, limit: int) -> bytes | None:
-    """The raw body, or None when it exceeds `limit` (read at most limit+1 bytes)."""
-    if req.content_length is not None and req.content_length > limit:
-        return None
-    data = req.stream.read(limit + 1)
-    return None if len(data) > limit else data
+ADMIN_PREFIX = "/_admin"
+UNKNOWN = "unknown"
+DEFAULT_BODY_TIMEOUT = 10.0
+"""Seconds a client has to send its whole body: a stalled client is answered and let go."""
 
 
 def _apply_behaviour(service: MockService, behaviour: Behaviour, operation: str) -> MockResult | None:
@@ -43,75 +51,150 @@ def _apply_behaviour(service: MockService, behaviour: Behaviour, operation: str)
     return None
 
 
-def create_mock_app(service: MockService, store: Store, *, max_body_bytes: int) -> Flask:
-    """A Flask app serving `service` on its routes plus the admin API under /_admin."""
-    app = Flask(f"mock-{service.name}")
-    app.config["MAX_CONTENT_LENGTH"] = None  # we bound reads ourselves, to answer in-protocol
+def _last_resort(status: int = 500) -> MockResult:
+    """A SOAP 1.2 Receiver fault for when the service's own protocol_error failed too."""
+    return MockResult(status, soap.fault("Receiver", "Erreur interne du mock"), soap.SOAP12_CONTENT_TYPE, UNKNOWN)
 
-    def endpoint() -> Response:
+
+class MockPipeline:
+    """The recorded request/answer pipeline of one mock (see the module docstring)."""
+
+    def __init__(self, service: MockService, store: Store, max_body_bytes: int, body_timeout: float | None) -> None:
+        self.service = service
+        self.store = store
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+        self.routes = frozenset(service.routes())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return self.response(environ)(environ, start_response)
+
+    def response(self, environ: dict[str, Any]) -> Response:
+        """The recorded answer to the request in `environ`."""
         started = time.time()
-        body = _read_body(request, max_body_bytes)
-        raw = body if body is not None else b""
-        if body is None:
-            operation = "unknown"
-            result = service.protocol_error(
-                f"message too large: limit is {max_body_bytes} bytes", operation, status=413
-            )
-        else:
-            operation = service.sniff_operation(request, body)
-            behaviour = store.take_behaviour(service.name, operation)
-            result = _apply_behaviour(service, behaviour, operation) if behaviour else None
-            if result is None:
-                try:
-                    result = service.handle(request, body)
-                except Exception:  # a mock bug must still answer in-protocol and be recorded
-                    log.error("mock %s crashed:\n%s", service.name, traceback.format_exc())
-                    result = service.protocol_error("internal error in the mock", operation, status=500)
-                    result.findings.append(
-                        Finding("error", "MOCK-CRASH", "the mock failed to handle this request")
-                    )
-            if behaviour:
-                result.findings.append(
-                    Finding("info", "INJECTED", f"behaviour {behaviour.kind} {behaviour.params} applied")
-                )
+        request = Request(environ)
+        raw = b""
+        operation = UNKNOWN
+        try:
+            raw, operation, result = self._answer(request)
+        except Exception:  # a mock bug must still answer in-protocol and be recorded
+            log.exception("mock %s crashed", self.service.name)
+            result = self.refusal("internal error in the mock", operation, 500)
+            result.findings.append(Finding("error", "MOCK-CRASH", "the mock failed to handle this request"))
+        try:
+            scenario = self.store.scenario(self.service.name)
+        except Exception as exc:
+            log.error("current scenario unreadable: %s", exc)
+            scenario = None
+        exchange = exchange_of(self.service.name, request, raw, result, operation, scenario, started)
+        if not record(self.store, exchange):
+            result = self.refusal("the mock could not record this exchange", operation, 500)
+            result.headers["Connection"] = "close"
         headers = {"Content-Type": result.content_type, **result.headers}
-        store.record(
-            Exchange(
-                service=service.name,
-                operation=result.operation or operation,
-                scenario_id=store.scenario(service.name),
-                peer=request.remote_addr,
-                started_at=started,
-                ended_at=time.time(),
-                method=request.method,
-                path=request.path,
-                request_headers=dict(request.headers),
-                request_body=raw,
-                status=result.status,
-                response_headers=headers,
-                response_body=result.body,
-                findings=result.findings,
-                message_id=result.message_id,
-            )
-        )
         return Response(result.body, status=result.status, headers=headers)
 
-    for index, route in enumerate(service.routes()):
-        app.add_url_rule(route, f"service_{index}", endpoint, methods=["POST"])
+    def server_refusal(self, reason: str, status: int, peer: str, req: Any = None, received: bytes = b""
+                       ) -> MockResult:
+        """Record and answer a request the HTTP server layer refused (see worker.py); never raises.
 
-    app.register_blueprint(admin_blueprint(service, store), url_prefix="/_admin")
+        `req` is gunicorn's partly parsed request when there is one (method,
+        path, headers); `received` the raw bytes the client sent, recorded as
+        the request body since no body was ever read.
+        """
+        started = time.time()
+        environ: dict[str, Any] = {"REQUEST_METHOD": getattr(req, "method", None) or "",
+                                   "PATH_INFO": getattr(req, "path", None) or "", "REMOTE_ADDR": peer,
+                                   "wsgi.input": None, "SERVER_NAME": "", "SERVER_PORT": ""}
+        for name, value in getattr(req, "headers", None) or []:
+            environ["HTTP_" + str(name).upper().replace("-", "_")] = str(value)
+        result = self.refusal(reason, UNKNOWN, status)
+        try:
+            scenario = self.store.scenario(self.service.name)
+            exchange = exchange_of(self.service.name, Request(environ), received, result, UNKNOWN, scenario,
+                                   started)
+        except Exception as exc:
+            log.error("refused request not recordable: %s", exc)
+            return result
+        if not record(self.store, exchange):
+            return self.refusal("the mock could not record this exchange", UNKNOWN, 500)
+        return result
+
+    def refusal(self, reason: str, operation: str, status: int) -> MockResult:
+        """The service's answer to input refused before handling; never raises."""
+        try:
+            return self.service.protocol_error(reason, operation, status=status)
+        except Exception:
+            log.exception("protocol_error of mock %s failed", self.service.name)
+            return _last_resort(status)
+
+    def _answer(self, request: Request) -> tuple[bytes, str, MockResult]:
+        body = read_body(request, self.max_body_bytes, self.body_timeout)
+        if request.path not in self.routes:
+            return body.data, UNKNOWN, self.refusal(f"no such endpoint: {request.path}", UNKNOWN, 404)
+        if request.method != "POST":
+            result = self.refusal(f"method {request.method} not allowed: POST expected", UNKNOWN, 405)
+            result.headers["Allow"] = "POST"
+            return body.data, UNKNOWN, result
+        if body.problem is not None:
+            result = self.refusal(body.problem, UNKNOWN, body.status)
+            result.headers["Connection"] = "close"  # the rest of the stream cannot be trusted
+            # gunicorn keeps what it read of a body it could not finish: record the raw bytes the worker saw
+            raw = body.data or getattr(request.environ.get("gunicorn.socket"), "received", b"")
+            return raw, UNKNOWN, result
+        operation = self.service.sniff_operation(request, body.data)
+        behaviour = self.store.take_behaviour(self.service.name, operation)
+        result = _apply_behaviour(self.service, behaviour, operation) if behaviour else None
+        if result is None:
+            try:
+                result = self.service.handle(request, body.data)
+            except Exception:
+                log.exception("mock %s crashed", self.service.name)
+                result = self.refusal("internal error in the mock", operation, 500)
+                result.findings.append(Finding("error", "MOCK-CRASH", "the mock failed to handle this request"))
+        if behaviour:
+            result.findings.append(
+                Finding("info", "INJECTED", f"behaviour {behaviour.kind} {behaviour.params} applied")
+            )
+        return body.data, operation, result
+
+
+class _Dispatch:
+    """Admin calls to Flask, everything else to the recorded pipeline."""
+
+    def __init__(self, admin: Callable[..., Iterable[bytes]], pipeline: MockPipeline) -> None:
+        self.admin = admin
+        self.pipeline = pipeline
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            return self.admin(environ, start_response)
+        return self.pipeline(environ, start_response)
+
+
+def create_mock_app(service: MockService, store: Store, *, max_body_bytes: int,
+                    body_timeout: float | None = DEFAULT_BODY_TIMEOUT) -> Flask:
+    """A WSGI app serving `service` on every path but /_admin, where the admin API is."""
+    app = Flask(f"mock-{service.name}")
+    app.config["MAX_CONTENT_LENGTH"] = None
+    app.register_blueprint(admin_blueprint(service, store), url_prefix=ADMIN_PREFIX)
 
     @app.errorhandler(404)
-    def not_found(_exc: Exception) -> Response:
-        return Response(f"no such endpoint on the {service.name} mock\n", 404, mimetype="text/plain")
+    def not_found(_exc: Exception) -> tuple[Response, int]:
+        return jsonify({"error": f"no such admin endpoint on the {service.name} mock"}), 404
 
     @app.errorhandler(405)
-    def bad_method(_exc: Exception) -> Response:
-        return Response(f"method not allowed on the {service.name} mock\n", 405, mimetype="text/plain")
+    def bad_method(_exc: Exception) -> tuple[Response, int]:
+        return jsonify({"error": f"method not allowed on this admin endpoint of the {service.name} mock"}), 405
 
     @app.errorhandler(Exception)
-    def any_error(exc: Exception) -> Response:
-        log.error("unhandled error in mock %s: %s", service.name, exc)
-        return Response(f"internal error in the {service.name} mock\n", 500, mimetype="text/plain")
+    def any_error(exc: Exception) -> tuple[Response, int]:
+        log.error("unhandled error in the admin API of mock %s: %s", service.name, exc)
+        return jsonify({"error": f"internal error in the {service.name} mock admin API"}), 500
 
+    pipeline = MockPipeline(service, store, max_body_bytes, body_timeout)
+    for index, route in enumerate(service.routes()):  # never reached through _Dispatch; kept for url_map readers
+        app.add_url_rule(route, f"service_{index}", lambda: pipeline.response(request.environ), methods=["POST"])
+    app.wsgi_app = _Dispatch(app.wsgi_app, pipeline)  # type: ignore[method-assign]
+    app.extensions["segur_mock_pipeline"] = pipeline
     return app

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from segur_harness.xmlsafe import XmlRejected, parse_xml
+from segur_harness.xmlsafe import XmlLimits, XmlRejected, parse_xml
 
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 WSA_NS = "http://www.w3.org/2005/08/addressing"
 SOAP12_CONTENT_TYPE = "application/soap+xml; charset=utf-8"
+SOAP_LIMITS = XmlLimits(max_depth=64, max_attributes=64, max_elements=200_000)
+"""Shape bounds of a SOAP request: far above any real envelope (SAML, ebRS), far below an attack."""
 
 
 class SoapError(Exception):
@@ -51,7 +53,7 @@ class SoapRequest:
 def parse_soap12(body: bytes, max_bytes: int) -> SoapRequest:
     """Parse a SOAP 1.2 envelope or raise SoapError with a clear reason."""
     try:
-        root = parse_xml(body, max_bytes=max_bytes)
+        root = parse_xml(body, max_bytes=max_bytes, limits=SOAP_LIMITS)
     except XmlRejected as exc:
         raise SoapError("Sender", f"Message SOAP illisible : {exc.reason}") from None
     if root.tag == f"{{{SOAP11_NS}}}Envelope":

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .identities import Identity
 
@@ -19,6 +20,15 @@ def normalise(text: str | None) -> str:
     """Uppercase, accents removed, whitespace collapsed: how the service compares names."""
     if not text:
         return ""
+    return _normalise(text) if len(text) <= _CACHED_LENGTH else _normalise.__wrapped__(text)
+
+
+_CACHED_LENGTH = 200
+"""Names up to this length are memoised: the fixture identities are normalised once, not on every search."""
+
+
+@lru_cache(maxsize=4096)
+def _normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped.replace("\u00a0", " ")).strip().upper()

@@ -17,6 +17,7 @@ from segur_harness.mocks.framework.checks import Checks
 from segur_harness.mocks.framework.service import MockResult
 from segur_harness.mocks.framework.soap import SOAP12_CONTENT_TYPE, SoapError, SoapRequest, envelope, parse_soap12
 from segur_harness.store import Behaviour, Finding
+from segur_harness.xmlsafe import XmlLimits, XmlRejected, check_shape
 
 from . import headers, xsd
 from .body import parse_recsans, parse_recvitale
@@ -31,6 +32,18 @@ SOAP12_MIMETYPE = "application/soap+xml"
 _SNIFF_ACTION = re.compile(rb"urn:ServiceIdentiteCertifiee:1\.0\.0:(\w+)")
 SNIFF_WINDOW = 65536
 DEFAULT_CLIENT_CNS = ["INSI-AUTO", "INSI-MANU"]
+
+
+INSI_TEXT_LIMIT = XmlLimits(max_depth=None, max_attributes=None, max_elements=None, max_text=64 * 1024)
+"""No INSi field nor SAML value comes near 64 KB; a bigger text would only make every later check slower.
+The other bounds are parse_soap12's (SOAP_LIMITS)."""
+
+
+def _check_text_sizes(soap: SoapRequest) -> None:
+    try:
+        check_shape(soap.envelope, INSI_TEXT_LIMIT)
+    except XmlRejected as exc:
+        raise SoapError("Sender", f"Message SOAP refusé : {exc.reason}") from None
 
 
 def _ct_action(request: Request) -> str | None:
@@ -79,6 +92,7 @@ class InsiService:
                       "(SOAP 1.2).")
         try:
             soap = parse_soap12(body, self.max_body_bytes)
+            _check_text_sizes(soap)
         except SoapError as exc:
             if mimetype != SOAP12_MIMETYPE:
                 checks.error("INSI-HTTP-CT", ct_message, "HTTP Content-Type")
@@ -195,8 +209,9 @@ class InsiService:
         targets = [h for h in soap.headers if h.tag in self.schema_elements]
         if soap.body_child.tag in BY_BODY_TAG:
             targets.append(soap.body_child)
+        fast = self.schemas.fast()
         for element in targets:
-            for reason, path in xsd.validate(self.schemas.schema, element):
+            for reason, path in xsd.validate(self.schemas.schema, element, fast):
                 checks.error("INSI-XSD", f"Non conforme au schéma officiel : {reason}", path or element.tag)
 
     def _fault(self, checks: Checks, operation: str, message_id: str | None) -> MockResult:

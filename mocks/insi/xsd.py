@@ -3,11 +3,19 @@
 The schema set is the one the WSDL's <types> imports, so a new WSDL package
 brings its own XSDs. The WSDL imports WS-Addressing by URL; that URL is
 served from a local copy (config) and nothing is ever fetched from the network.
+
+Two validators over the same files: libxml2 (lxml, C, linear in the input)
+decides whether an element is valid, so valid traffic never pays for Python
+validation; xmlschema only explains the errors of an invalid element, with
+its precise messages, and only when every element of it has an ordinary
+number of attributes (xmlschema formats the whole attribute map for each
+undeclared attribute: quadratic). Otherwise libxml2's own messages are used.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +47,19 @@ class SchemaSet:
     schema: xmlschema.XMLSchema | None
     wsdl: Path | None
     notes: list[str] = field(default_factory=list)
+    wrapper: str | None = None
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def fast(self) -> etree.XMLSchema | None:
+        """This thread's libxml2 compilation of the same schemas (its error log is per object, so per thread).
+
+        None when libxml2 cannot compile them: xmlschema then validates alone.
+        """
+        if self.wrapper is None or self.wsdl is None:
+            return None
+        if not hasattr(self._local, "schema"):
+            self._local.schema = _fast_schema(self.wrapper, self.wsdl)
+        return self._local.schema
 
 
 def find_wsdl(wsdl_dir: Path) -> Path | None:
@@ -99,7 +120,17 @@ def _load(wsdl_dir: str | None, ws_addr: str | None) -> SchemaSet:
     except (xmlschema.XMLSchemaException, OSError, etree.LxmlError) as exc:
         log.error("INSi XSDs could not be compiled: %s", exc)
         return SchemaSet(None, wsdl, [*notes, f"schémas INSi non compilables : {exc}"])
-    return SchemaSet(schema, wsdl, notes)
+    return SchemaSet(schema, wsdl, notes, wrapper)
+
+
+def _fast_schema(wrapper: str, wsdl: Path) -> etree.XMLSchema | None:
+    """libxml2's compilation of the wrapper; every import is a local file, no network."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    try:
+        return etree.XMLSchema(etree.fromstring(wrapper.encode(), parser, base_url=wsdl.as_uri()))
+    except (etree.LxmlError, ValueError) as exc:
+        log.warning("INSi XSDs not compiled by libxml2 (%s): xmlschema validates alone", exc)
+        return None
 
 
 def schema_set(cfg: dict[str, Any]) -> SchemaSet:
@@ -109,14 +140,36 @@ def schema_set(cfg: dict[str, Any]) -> SchemaSet:
     return _load(str(wsdl_dir) if wsdl_dir else None, str(addr) if addr else None)
 
 
-def validate(schema: xmlschema.XMLSchema, element: etree._Element) -> list[tuple[str, str]]:
-    """(reason, path) for every XSD error of `element` against its global declaration."""
-    problems = []
+MAX_ERRORS = 20
+"""XSD errors reported per validated element: more say nothing new and cost time."""
+EXPLAIN_MAX_ATTRIBUTES = 32
+"""Above this many attributes on one element, xmlschema's explanation is quadratic: libxml2's is used."""
+
+
+def validate(schema: xmlschema.XMLSchema, element: etree._Element, fast: etree.XMLSchema | None = None
+             ) -> list[tuple[str, str]]:
+    """(reason, path) for the XSD errors of `element` against its global declaration (at most MAX_ERRORS)."""
+    if fast is not None:
+        if fast.validate(element):
+            return []
+        if any(len(el.attrib) > EXPLAIN_MAX_ATTRIBUTES for el in element.iter()):
+            return _libxml2_errors(fast)
+    problems: list[tuple[str, str]] = []
     try:
         for error in schema.iter_errors(element):
             problems.append((str(error.reason or error.message), str(error.path or "")))
+            if len(problems) >= MAX_ERRORS:
+                break
     except xmlschema.XMLSchemaException as exc:
         problems.append((str(exc), ""))
+    return problems
+
+
+def _libxml2_errors(fast: etree.XMLSchema) -> list[tuple[str, str]]:
+    log_entries = fast.error_log
+    problems = [(entry.message, entry.path or "") for entry in list(log_entries)[:MAX_ERRORS]]
+    if len(log_entries) > MAX_ERRORS:
+        problems.append((f"… et {len(log_entries) - MAX_ERRORS} autres erreurs du même document", ""))
     return problems
 
 

@@ -21,6 +21,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--defect", default=None, help="named defect variant: " + ", ".join(sorted(DEFECTS)))
     parser.add_argument("--insi-url", default=None, help="INSi endpoint (else set through PUT /adapter/v1/services)")
     parser.add_argument("--insi-timeout", type=float, default=None, help="seconds to wait for INSi")
+    parser.add_argument("--dmp-url", default=None, help="DMP base URL (else set through PUT /adapter/v1/services)")
     parser.add_argument("--list-defects", action="store_true", help="print the defect variants and exit")
     return parser.parse_args(argv)
 
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = settings_from_config(insi_url=args.insi_url, defect=defect, timeout_seconds=args.insi_timeout)
+    if args.dmp_url:
+        settings.set_dmp(args.dmp_url, None)
     server = make_server(args.host, args.port, create_app(settings), threaded=True)
     print(f"reference SUT on http://{args.host}:{server.port}/adapter/v1 (defect: {defect or 'none'})", flush=True)
     try:

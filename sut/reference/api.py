@@ -14,6 +14,11 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .cda.kinds import kind_names
+from .dmp.channel import DmpChannel
+from .dmp.ledger import DmpLedger
+from .dmp.trace import DmpTraceLog
+from .dmp.workflows import DmpWorkflows
+from .dmp_inputs import flags_of, include_archived_of, mode_of, status_of, unique_id_of
 from .documents import DocumentShelf, DocumentWorkflows
 from .inbox import Inbox
 from .inputs import (
@@ -33,7 +38,7 @@ from .workflows import Workflows
 
 log = logging.getLogger(__name__)
 
-CONTRACT_VERSION = "1.1.0"
+CONTRACT_VERSION = "1.2.0"
 PRODUCT_NAME = "Segur harness reference SUT"
 PREFIX = "/adapter/v1"
 
@@ -54,18 +59,32 @@ class Sut:
     shelf: DocumentShelf
     documents: DocumentWorkflows
     inbox: Inbox
+    dmp_traces: DmpTraceLog
+    dmp_ledger: DmpLedger
+    dmp: DmpWorkflows
 
     @classmethod
     def create(cls, settings: SutSettings) -> Sut:
         registry, shelf = Registry(), DocumentShelf()
         inbox = Inbox(dedup_on_id=not settings.has("integrates-duplicates"),
                       dedup_on_set_id=settings.has("dedup-on-set-id"))
-        return cls(settings, registry, Workflows(registry, settings), shelf, DocumentWorkflows(shelf, settings), inbox)
+        traces, ledger = DmpTraceLog(), DmpLedger()
+        dmp = DmpWorkflows(inbox, settings, DmpChannel(settings, traces), ledger)
+        return cls(settings, registry, Workflows(registry, settings), shelf, DocumentWorkflows(shelf, settings), inbox,
+                   traces, ledger, dmp)
 
     def reset(self) -> None:
         self.registry.reset()
         self.shelf.reset()
         self.inbox.reset()
+        self.dmp_traces.reset()
+        self.dmp_ledger.reset()
+
+
+def _url_errors(data: dict[str, Any], field: str, message: str) -> list[dict[str, str]]:
+    url = data.get(field)
+    ok = isinstance(url, str) and url.startswith(("http://", "https://"))
+    return [] if ok else [{"field": field, "message": message}]
 
 
 def adapter_blueprint(sut: Sut) -> Blueprint:
@@ -88,7 +107,7 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
             "lps_name": settings.lps_name,
             "defect": settings.defect,
             "capabilities": ["identities", "insi-traits", "insi-vitale", "documents", "export", "insi-calls",
-                             "services", "cda-documents", "received-documents"],
+                             "services", "cda-documents", "received-documents", "dmp"],
             "document_kinds": kind_names(),
         })
 
@@ -100,15 +119,26 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
     @bp.put("/services")
     def services() -> Response:
         data = _body()
-        url = data.get("insi")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise invalid([{"field": "insi", "message": "insi doit être l'URL http(s) du téléservice INSi"}])
-        timeout = data.get("insi_timeout_seconds")
-        if timeout is not None and (not isinstance(timeout, int | float) or not 0 < timeout <= 120):
-            raise invalid([{"field": "insi_timeout_seconds",
-                            "message": "insi_timeout_seconds doit être dans ]0, 120]"}])
-        settings.set_insi(url, float(timeout) if timeout is not None else None)
-        return jsonify({"insi": settings.insi_url, "insi_timeout_seconds": settings.insi_timeout_seconds})
+        errors: list[dict[str, str]] = []
+        if "dmp" not in data or "insi" in data:
+            errors += _url_errors(data, "insi", "insi doit être l'URL http(s) du téléservice INSi")
+        if "dmp" in data:
+            errors += _url_errors(data, "dmp", "dmp doit être l'URL http(s) de base du DMP")
+        for name in ("insi_timeout_seconds", "dmp_timeout_seconds"):
+            timeout = data.get(name)
+            if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+                                        or not 0 < timeout <= 120):
+                errors.append({"field": name, "message": f"{name} doit être dans ]0, 120]"})
+        if errors:
+            raise invalid(errors)
+        if "insi" in data:
+            timeout = data.get("insi_timeout_seconds")
+            settings.set_insi(data["insi"], float(timeout) if timeout is not None else None)
+        if "dmp" in data:
+            timeout = data.get("dmp_timeout_seconds")
+            settings.set_dmp(data["dmp"], float(timeout) if timeout is not None else None)
+        return jsonify({"insi": settings.insi_url, "insi_timeout_seconds": settings.insi_timeout_seconds,
+                        "dmp": settings.dmp_url, "dmp_timeout_seconds": settings.dmp_timeout_seconds})
 
     @bp.post("/identities")
     def create_identity() -> tuple[Response, int]:
@@ -196,6 +226,61 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
             document = sut.documents.replace(previous, identity, content, user_of(data))
         return jsonify(document.to_json()), 201
 
+    @bp.post("/identities/<identity_id>/dmp/test-existence")
+    def dmp_test_existence(identity_id: str) -> Response:
+        identity = identity_or_404(identity_id)
+        data = _body()
+        user, mode = user_of(data), mode_of(data)
+        with registry.lock:
+            return jsonify(sut.dmp.test_existence(identity, user, mode).to_json())
+
+    @bp.post("/documents/<document_id>/dmp")
+    def dmp_feed(document_id: str) -> Response:
+        document = sut.shelf.get(document_id)
+        data = _body()
+        user, flags = user_of(data), flags_of(data.get("confidentiality"), "confidentiality")
+        identity = identity_or_404(document.identity_id)
+        with registry.lock, sut.shelf.lock:
+            return jsonify(sut.dmp.feed(document, identity, user, *flags).to_json())
+
+    @bp.post("/documents/<document_id>/dmp/status")
+    def dmp_status(document_id: str) -> Response:
+        document = sut.shelf.get(document_id)
+        data = _body()
+        user, status = user_of(data), status_of(data)
+        identity = identity_or_404(document.identity_id)
+        with registry.lock, sut.shelf.lock:
+            return jsonify(sut.dmp.set_status(document, identity, user, status).to_json())
+
+    @bp.post("/documents/<document_id>/dmp/visibility")
+    def dmp_visibility(document_id: str) -> Response:
+        document = sut.shelf.get(document_id)
+        data = _body()
+        user, flags = user_of(data), flags_of(data)
+        identity = identity_or_404(document.identity_id)
+        with registry.lock, sut.shelf.lock:
+            return jsonify(sut.dmp.set_visibility(document, identity, user, *flags).to_json())
+
+    @bp.post("/identities/<identity_id>/dmp/search")
+    def dmp_search(identity_id: str) -> Response:
+        identity = identity_or_404(identity_id)
+        data = _body()
+        user, mode, archived = user_of(data), mode_of(data), include_archived_of(data)
+        with registry.lock:
+            return jsonify(sut.dmp.search(identity, user, mode, archived).to_json())
+
+    @bp.post("/identities/<identity_id>/dmp/retrieve")
+    def dmp_retrieve(identity_id: str) -> Response:
+        identity = identity_or_404(identity_id)
+        data = _body()
+        user, unique_id, mode = user_of(data), unique_id_of(data), mode_of(data)
+        with registry.lock:
+            return jsonify(sut.dmp.retrieve(identity, user, unique_id, mode).to_json())
+
+    @bp.get("/dmp-calls")
+    def dmp_calls() -> Response:
+        return jsonify({"calls": sut.dmp_traces.for_identity(request.args.get("identity_id"))})
+
     @bp.post("/received-documents")
     def receive_document() -> Response:
         data = _body()
@@ -207,13 +292,23 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
         with sut.inbox.lock:
             return jsonify({"documents": [d.to_json() for d in sut.inbox.documents]})
 
+    @bp.get("/received-documents/<received_id>/cda")
+    def received_document_cda(received_id: str) -> Response:
+        document = sut.inbox.get(received_id)
+        if document is None:
+            raise Problem(404, "document-not-found", "Document reçu inconnu", f"aucun document reçu {received_id!r}")
+        return Response(document.xml, mimetype="text/xml",
+                        headers={"Content-Disposition": f'attachment; filename="{document.id}.xml"'})
+
     return bp
 
 
-def create_app(settings: SutSettings) -> Flask:
-    """The reference SUT's WSGI app."""
+def create_app(settings: SutSettings, sut: Sut | None = None) -> Flask:
+    """The reference SUT's WSGI app; its state is `app.extensions["segur_sut"]` (tests look inside)."""
     app = Flask("segur-reference-sut")
-    app.register_blueprint(adapter_blueprint(Sut.create(settings)), url_prefix=PREFIX)
+    sut = sut or Sut.create(settings)
+    app.extensions["segur_sut"] = sut
+    app.register_blueprint(adapter_blueprint(sut), url_prefix=PREFIX)
 
     @app.errorhandler(Problem)
     def problem(exc: Problem) -> Response:

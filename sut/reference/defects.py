@@ -33,6 +33,23 @@ DEFECTS: dict[str, str] = {
     # documents received by the SUT (CDA/INT.01)
     "integrates-duplicates": "Integrates a received document again when the same document id arrives twice.",
     "dedup-on-set-id": "Treats a new version of a received document (same setId, new id) as a duplicate.",
+    # DMP client (docs/dmp.md)
+    "dmp-feeds-without-td02": "Feeds a document (ITI-41) without calling TD0.2 (test d'existence) first.",
+    "dmp-patient-id-format": "Sends the XDS patient id as the bare INS (no ^^^&OID&ISO^NH assigning authority).",
+    "dmp-typecode-not-cda-code": "Sends a metadata typeCode that differs from the CDA's ClinicalDocument/code.",
+    "dmp-wrong-hash": "Computes hash and size over a re-serialised copy of the CDA, not over the bytes sent.",
+    "dmp-unsigned-vihf": "Sends the VIHF assertion without its XML signature.",
+    "dmp-expired-vihf": "Sends a VIHF whose validity window (NotOnOrAfter) is already over.",
+    "dmp-vihf-other-patient": "Puts another patient's INS in the VIHF resource-id.",
+    "dmp-invisible-patient-with-masque-ps":
+        "Sends INVISIBLE_PATIENT together with MASQUE_PS when asked for invisible-to-patient.",
+    "dmp-deleted-still-listed": "After a delete, still lists the document in search answers from its local cache.",
+    "dmp-replace-without-rplc": "Feeds a replacement document without the RPLC association to the replaced entry.",
+    "dmp-ins-of-unqualified": "Feeds documents of identities that are not QUAL, using their INS.",
+    "dmp-no-trace": "Does not trace its DMP calls.",
+    "dmp-swallows-errors": "Reports DMP failures, faults and timeouts to the user as a success, without alert.",
+    "dmp-bris-de-glace-as-normal": "Sends purposeofuse 'normal' in the VIHF when the user chose bris de glace.",
+    "dmp-no-td02-before-search": "Consults the DMP (ITI-18 search, ITI-43 retrieve) without calling TD0.2 first.",
 }
 
 

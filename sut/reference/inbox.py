@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -36,6 +36,8 @@ class ReceivedDocument:
     user: str
     times_received: int = 1
     replaced_by: str | None = None
+    xml: bytes = field(default=b"", repr=False)
+    """The exact bytes received (served back by GET /received-documents/{id}/cda)."""
 
     def to_json(self) -> dict[str, Any]:
         def ii(value: tuple[str, str | None] | None) -> dict[str, str | None] | None:
@@ -112,6 +114,10 @@ class Inbox:
             self._ids = itertools.count(1)
             self.documents.clear()
 
+    def get(self, received_id: str) -> ReceivedDocument | None:
+        with self.lock:
+            return next((d for d in self.documents if d.id == received_id), None)
+
     def _same(self, header: dict[str, Any]) -> ReceivedDocument | None:
         for doc in self.documents:
             if self.dedup_on_id and doc.document_id == header["document_id"]:
@@ -132,7 +138,7 @@ class Inbox:
                 return Reception(DUPLICATE, f"Document déjà intégré ({known.id}, reçu par {known.channel}) : "
                                  "ce doublon n'a pas été intégré à nouveau.", True, known)
             document = ReceivedDocument(id=f"REC-{next(self._ids):05d}", channel=channel, received_at=now_iso(),
-                                        user=user, **header)
+                                        user=user, xml=data, **header)
             for older in self.documents:
                 if (header["set_id"] and older.set_id == header["set_id"] and older.replaced_by is None
                         and (older.version or 0) < (document.version or 0)):

@@ -7,20 +7,19 @@ sentence instead of an exception.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import requests
 
 from .insi_request import CONTENT_TYPE, BuiltRequest
 from .insi_response import InsiFault, InsiResult, UnreadableAnswer, parse_answer
+from .transport import TIMEOUT, UNREACHABLE, post
 
 RESULT = "RESULT"
 FAULT = "FAULT"
 HTTP_ERROR = "HTTP_ERROR"
-TIMEOUT = "TIMEOUT"
-UNREACHABLE = "UNREACHABLE"
 UNREADABLE = "UNREADABLE"
+__all__ = ["FAULT", "HTTP_ERROR", "RESULT", "TIMEOUT", "UNREACHABLE", "UNREADABLE", "CallOutcome", "call_insi"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,7 @@ class CallOutcome:
         return self.result.code if self.result else self.kind
 
 
-def _classify(built: BuiltRequest, response: requests.Response, started: float) -> CallOutcome:
-    ended = time.time()
+def _classify(built: BuiltRequest, response: requests.Response, started: float, ended: float) -> CallOutcome:
     try:
         answer = parse_answer(response.content)
     except UnreadableAnswer as exc:
@@ -63,14 +61,8 @@ def _classify(built: BuiltRequest, response: requests.Response, started: float) 
 
 def call_insi(built: BuiltRequest, url: str, timeout_seconds: float) -> CallOutcome:
     """POST `built` to `url` as SOAP 1.2 and classify the answer; never raises for network trouble."""
-    started = time.time()
     headers = {"Content-Type": f'{CONTENT_TYPE}; action="{built.action}"'}
-    try:
-        response = requests.post(url, data=built.body, headers=headers, timeout=timeout_seconds)
-    except requests.Timeout:
-        return CallOutcome(built, TIMEOUT, started, time.time(),
-                           detail=f"le téléservice INSi n'a pas répondu dans le délai de {timeout_seconds:g} s")
-    except requests.RequestException as exc:
-        return CallOutcome(built, UNREACHABLE, started, time.time(),
-                           detail=f"le téléservice INSi est injoignable ({type(exc).__name__})")
-    return _classify(built, response, started)
+    posted = post(url, built.body, headers, timeout_seconds, "le téléservice INSi")
+    if posted.response is None:
+        return CallOutcome(built, posted.kind or UNREACHABLE, posted.started_at, posted.ended_at, detail=posted.detail)
+    return _classify(built, posted.response, posted.started_at, posted.ended_at)

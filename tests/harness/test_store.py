@@ -60,3 +60,75 @@ def test_current_scenario_is_shared(tmp_path: Path):
     Store(tmp_path / "s.sqlite").set_scenario("insi", "X.01.01")
     assert Store(tmp_path / "s.sqlite").scenario("insi") == "X.01.01"
     assert Store(tmp_path / "s.sqlite").scenario("dmp") is None
+
+
+def _record_many(path: str, start: int, count: int) -> None:
+    store = Store(path)
+    for k in range(count):
+        store.record(_exchange(start + k))
+
+
+def test_group_commit_across_processes_and_threads_loses_nothing(tmp_path: Path):
+    """Two processes of four threads each, like two gunicorn workers: every record committed, ids unique."""
+    import multiprocessing
+
+    path = str(tmp_path / "s.sqlite")
+    Store(path)
+    ctx = multiprocessing.get_context("fork")
+
+    def worker(offset: int) -> None:
+        store = Store(path)
+        threads = [threading.Thread(target=lambda i=i: [store.record(_exchange(offset + i * 100 + k))
+                                                        for k in range(50)]) for i in range(4)]  # fmt: skip
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    procs = [ctx.Process(target=worker, args=(n * 10_000,)) for n in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    store = Store(path)
+    assert store.count() == 400
+    assert len({e.id for e in store.exchanges()}) == 400
+
+
+def test_a_store_used_before_fork_still_records_in_the_child(tmp_path: Path):
+    import multiprocessing
+
+    store = Store(tmp_path / "s.sqlite")
+    store.record(_exchange(1))  # writer thread started in the parent
+    child = multiprocessing.get_context("fork").Process(target=lambda: store.record(_exchange(2)))
+    child.start()
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert store.count() == 2
+
+
+def test_record_returns_only_once_committed_and_seen_by_another_connection(tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite")
+    new_id = store.record(_exchange(7))
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "s.sqlite") as other:
+        assert other.execute("SELECT COUNT(*) FROM exchanges WHERE id = ?", (new_id,)).fetchone()[0] == 1
+
+
+def test_a_failed_batch_is_reported_to_every_waiter(tmp_path: Path):
+    import pytest
+
+    store = Store(tmp_path / "s.sqlite")
+    bad = _exchange(1)
+    bad.status = None  # NOT NULL constraint: the transaction fails
+    with pytest.raises(Exception, match="NOT NULL"):
+        store.record(bad)
+    assert store.record(_exchange(2)) > 0  # the writer goes on
+
+
+def test_plain_commit_mode_still_works(tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite", group_commit=False)
+    assert store.record(_exchange(1)) == 1
+    assert store.count() == 1

@@ -153,3 +153,63 @@ def test_the_schema_checker_catches_a_broken_answer(spec: dict[str, Any], schema
     assert any("CERTIFIED" in e for e in errors)
     assert any("birth_first_names" in e for e in errors)
     assert any("ins" in e for e in errors)
+
+
+def test_dmp_routes_answer_match_the_documented_schemas(spec: dict[str, Any], schema_check, tmp_path) -> None:
+    from .dmp_helpers import harness
+    from .dmp_stub import running_stub
+
+    def conforms(reply, path: str, method: str, status: str) -> dict[str, Any]:
+        assert str(reply.status_code) == status, reply.get_data(as_text=True)
+        errors = schema_check(reply.get_json(), _schema(spec, path, method, status), spec)
+        assert errors == [], f"{method.upper()} {path}: {errors}"
+        return reply.get_json()
+
+    for reachable in (True, False):
+        with running_stub() as (url, state):
+            h = harness(url if reachable else None, pki_dir=str(tmp_path))
+            client = h.client
+            if not reachable:
+                reply = client.put("/adapter/v1/services", json={"dmp": "http://127.0.0.1:9", "dmp_timeout_seconds": 1})
+                body = conforms(reply, "/adapter/v1/services", "put", "200")
+                assert body["dmp"] == "http://127.0.0.1:9" and body["insi"] is None
+            ident = h.identity()
+            doc = h.document(ident)["id"]
+            conforms(client.post(f"/adapter/v1/identities/{ident}/dmp/test-existence", json={"mode": "normal"}),
+                     "/adapter/v1/identities/{identity_id}/dmp/test-existence", "post", "200")
+            fed = conforms(client.post(f"/adapter/v1/documents/{doc}/dmp", json={"confidentiality": {}}),
+                           "/adapter/v1/documents/{document_id}/dmp", "post", "200")
+            assert fed["outcome"] == ("SUCCESS" if reachable else "ERROR")
+            conforms(client.post(f"/adapter/v1/documents/{doc}/dmp/visibility", json={"masque_ps": True}),
+                     "/adapter/v1/documents/{document_id}/dmp/visibility", "post", "200")
+            conforms(client.post(f"/adapter/v1/documents/{doc}/dmp/status", json={"status": "archived"}),
+                     "/adapter/v1/documents/{document_id}/dmp/status", "post", "200")
+            conforms(client.post(f"/adapter/v1/identities/{ident}/dmp/search", json={"include_archived": True}),
+                     "/adapter/v1/identities/{identity_id}/dmp/search", "post", "200")
+            if fed["unique_id"]:
+                state.documents[fed["unique_id"]] = client.get(f"/adapter/v1/documents/{doc}/cda").data
+            conforms(client.post(f"/adapter/v1/identities/{ident}/dmp/retrieve",
+                                 json={"unique_id": fed["unique_id"] or "1.2.3"}),
+                     "/adapter/v1/identities/{identity_id}/dmp/retrieve", "post", "200")
+            calls = conforms(client.get(f"/adapter/v1/dmp-calls?identity_id={ident}"), "/adapter/v1/dmp-calls",
+                             "get", "200")["calls"]
+            assert calls and all(c["identity_id"] == ident for c in calls)
+            conforms(client.post(f"/adapter/v1/documents/{doc}/dmp/status", json={"status": "gone"}),
+                     "/adapter/v1/documents/{document_id}/dmp/status", "post", "422")
+            conforms(client.post("/adapter/v1/identities/PAT-404/dmp/search", json={}),
+                     "/adapter/v1/identities/{identity_id}/dmp/search", "post", "404")
+            conforms(client.post("/adapter/v1/documents/DOC-404/dmp", json={}),
+                     "/adapter/v1/documents/{document_id}/dmp", "post", "404")
+            conforms(client.post(f"/adapter/v1/identities/{ident}/dmp/retrieve", json={"mode": "x"}),
+                     "/adapter/v1/identities/{identity_id}/dmp/retrieve", "post", "422")
+
+
+def test_services_keeps_the_1_1_rules_and_accepts_dmp_alone(client: FlaskClient) -> None:
+    assert client.put("/adapter/v1/services", json={}).status_code == 422
+    assert client.put("/adapter/v1/services", json={"insi_timeout_seconds": 1}).status_code == 422
+    assert client.put("/adapter/v1/services", json={"dmp": "ftp://x"}).status_code == 422
+    assert client.put("/adapter/v1/services", json={"dmp": "http://127.0.0.1:18082", "insi": 3}).status_code == 422
+    reply = client.put("/adapter/v1/services", json={"dmp": "http://127.0.0.1:18082/"})
+    assert reply.status_code == 200 and reply.get_json()["dmp"] == "http://127.0.0.1:18082"
+    info = client.get("/adapter/v1/info").get_json()
+    assert "dmp" in info["capabilities"] and info["contract_version"] == "1.2.0"

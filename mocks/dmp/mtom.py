@@ -1,0 +1,219 @@
+"""MTOM/XOP (multipart/related, RFC 2387 + W3C XOP) for ITI-41 requests and ITI-43 answers.
+
+Reading goes through the stdlib `email` parser (a well-kept MIME parser),
+after cheap bounds (part count, then part size) so a hostile body cannot make
+it work for long. Every refusal is an MtomError with a French reason, answered
+by the transport as a SOAP Fault.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.policy
+import uuid
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from urllib.parse import quote, unquote
+
+from lxml import etree
+
+from .protocol import NS_XDSB, NS_XOP
+
+MULTIPART = "multipart/related"
+XOP_MIMETYPE = "application/xop+xml"
+SOAP12_MIMETYPE = "application/soap+xml"
+ROOT_CID = "root.message@cxf.apache.org"
+CRLF = b"\r\n"
+INCLUDE = f"{{{NS_XOP}}}Include"
+DEFAULT_MAX_LINES = 500_000
+"""Line breaks in one MTOM body (a 10 MB CDA wrapped at 76 columns has ~130,000)."""
+_FATAL_DEFECTS = ("StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect", "NoBoundaryInMultipartDefect",
+                  "MultipartInvariantViolationDefect", "MissingHeaderBodySeparatorDefect")
+
+
+class MtomError(ValueError):
+    """A multipart/related body the mock refuses; `reason` is a French sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Part:
+    """One MIME part: its Content-ID (without angle brackets), Content-Type and decoded bytes."""
+
+    content_id: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class MtomMessage:
+    """A parsed MTOM request: the root part (the SOAP envelope) and the other parts by Content-ID."""
+
+    root: bytes
+    parts: dict[str, Part] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # non-blocking oddities, recorded as warnings
+
+
+def _header_message(content_type: str) -> Message:
+    """A Message holding only the HTTP Content-Type, to read its parameters with the email package."""
+    msg = Message(policy=email.policy.compat32)
+    msg["Content-Type"] = content_type
+    return msg
+
+
+def is_multipart(content_type: str | None) -> bool:
+    return bool(content_type) and _header_message(content_type).get_content_type() == MULTIPART
+
+
+def _content_id(value: str | None) -> str:
+    value = (value or "").strip()
+    return value[1:-1].strip() if value.startswith("<") and value.endswith(">") else value
+
+
+def _defects(msg: Message) -> list[str]:
+    return [type(d).__name__ for d in msg.defects]
+
+
+def parse(content_type: str, body: bytes, *, max_parts: int, max_part_bytes: int,
+          max_lines: int = DEFAULT_MAX_LINES) -> MtomMessage:
+    """The parts of a multipart/related body (HTTP Content-Type `content_type`), or MtomError.
+
+    The email parser works line by line: a body made of millions of line
+    breaks costs it seconds, so the line count is bounded first.
+    """
+    header = _header_message(content_type)
+    boundary = header.get_boundary()
+    if not boundary:
+        raise MtomError("Content-Type multipart/related sans paramètre boundary.")
+    if header.get_param("type") is None or str(header.get_param("type")).lower() != XOP_MIMETYPE:
+        raise MtomError(f"Content-Type multipart/related : paramètre type=\"{XOP_MIMETYPE}\" attendu (MTOM/XOP), "
+                        f"« {header.get_param('type') or ''} » reçu.")
+    delimiters = body.count(b"--" + boundary.encode("latin-1", "replace")) - 1
+    if delimiters > max_parts:
+        raise MtomError(f"Trop de parties MIME : {delimiters} (maximum {max_parts}).")
+    lines = body.count(b"\n")
+    if lines > max_lines:
+        raise MtomError(f"Corps MIME de {lines} lignes : au-delà de la limite du service ({max_lines}).")
+    msg = BytesParser(policy=email.policy.compat32).parsebytes(
+        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace") + body)
+    fatal = [d for d in _defects(msg) if d in _FATAL_DEFECTS]
+    if fatal or not msg.is_multipart():
+        raise MtomError(f"Corps MIME mal formé (délimiteur « {boundary} » absent ou non refermé : "
+                        f"{', '.join(fatal) or 'aucune partie'}).")
+    payload = msg.get_payload()
+    parts = payload if isinstance(payload, list) else []
+    if not parts:
+        raise MtomError("Corps multipart/related sans aucune partie.")
+    if len(parts) > max_parts:
+        raise MtomError(f"Trop de parties MIME : {len(parts)} (maximum {max_parts}).")
+    notes = [f"défaut MIME {d}" for d in _defects(msg) if d not in _FATAL_DEFECTS]
+    start = _content_id(header.get_param("start"))
+    cids = [_content_id(part.get("Content-ID")) for part in parts]
+    if start and start not in cids:
+        raise MtomError(f"Partie racine introuvable : aucune partie n'a le Content-ID <{start}> du paramètre start.")
+    root_index = cids.index(start) if start else 0
+    root_msg = parts[root_index]
+    if root_msg.get_content_type() != XOP_MIMETYPE:
+        raise MtomError(f"La partie racine doit être de type {XOP_MIMETYPE} (« {root_msg.get_content_type()} » reçu).")
+    root_type = root_msg.get_param("type")
+    if root_type and str(root_type).lower() != SOAP12_MIMETYPE:
+        notes.append(f"partie racine de type {XOP_MIMETYPE} avec type=« {root_type} » ({SOAP12_MIMETYPE} attendu)")
+    found: dict[str, Part] = {}
+    root = b""
+    for index, (part, cid) in enumerate(zip(parts, cids, strict=True)):
+        data = _part_data(part, index)
+        if index == root_index:  # the root (the envelope) is bounded by the body size only
+            root = data
+            continue
+        if len(data) > max_part_bytes:
+            raise MtomError(f"Pièce jointe MIME « {cid or index + 1} » trop volumineuse : {len(data)} octets "
+                            f"(maximum {max_part_bytes}).")
+        if not cid:
+            notes.append(f"partie MIME n° {index + 1} sans Content-ID : elle ne peut être référencée")
+        elif cid in found or cid == cids[root_index]:
+            raise MtomError(f"Content-ID « {cid} » présent dans plusieurs parties MIME.")
+        else:
+            found[cid] = Part(cid, part.get_content_type(), data)
+    return MtomMessage(root, found, notes)
+
+
+def _part_data(part: Message, index: int) -> bytes:
+    """The decoded bytes of one leaf part (Content-Transfer-Encoding binary, 8bit or base64)."""
+    if part.is_multipart():
+        raise MtomError(f"Partie MIME n° {index + 1} imbriquée (multipart) : non acceptée en MTOM.")
+    bad = [d for d in _defects(part) if d in _FATAL_DEFECTS]
+    if bad:
+        raise MtomError(f"Partie MIME n° {index + 1} mal formée ({', '.join(bad)}).")
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def cid_of(href: str | None) -> str | None:
+    """The Content-ID an xop:Include href designates (RFC 2392 `cid:` URL, percent-decoded), or None."""
+    if not href or not href.lower().startswith("cid:"):
+        return None
+    return unquote(href[4:])
+
+
+def check_includes(envelope: etree._Element, message: MtomMessage | None) -> None:
+    """Every xop:Include must name an attachment that exists (and only in an MTOM message)."""
+    for include in envelope.iter(INCLUDE):
+        href = include.get("href")
+        if message is None:
+            raise MtomError(f"xop:Include href=« {href} » dans un message qui n'est pas MTOM (multipart/related).")
+        cid = cid_of(href)
+        if cid is None:
+            raise MtomError(f"xop:Include href=« {href} » : une URL cid: (RFC 2392) est attendue.")
+        if cid not in message.parts:
+            raise MtomError(f"xop:Include href=« {href} » : aucune partie MIME n'a le Content-ID <{cid}>.")
+
+
+def document_contents(request: etree._Element, message: MtomMessage | None) -> dict[str, bytes]:
+    """The content of every xdsb:Document child of `request`, by its `id` (xop:Include resolved, base64 decoded)."""
+    out: dict[str, bytes] = {}
+    for index, doc in enumerate(request.findall(f"{{{NS_XDSB}}}Document")):
+        doc_id = doc.get("id") or ""
+        where = f"xdsb:Document id=« {doc_id} »" if doc_id else f"xdsb:Document n° {index + 1} (sans id)"
+        include = doc.find(INCLUDE)
+        if include is not None:
+            check_includes(doc, message)
+            cid = cid_of(include.get("href"))
+            out[doc_id] = message.parts[cid].data if message and cid else b""
+            continue
+        text = "".join((doc.text or "").split())
+        try:
+            out[doc_id] = binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise MtomError(f"{where} : contenu base64 invalide.") from None
+    return out
+
+
+def include_element(cid: str) -> etree._Element:
+    """An xop:Include pointing at attachment `cid` (for answers that put it in an xdsb:Document)."""
+    element = etree.Element(INCLUDE, nsmap={"xop": NS_XOP})
+    element.set("href", "cid:" + quote(cid, safe="@.-_~!$&'()*+,;=:"))
+    return element
+
+
+def build(envelope: bytes, attachments: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
+    """An MTOM answer: (HTTP Content-Type, body) with the envelope as root part, CRLF line ends."""
+    everything = [envelope, *(data for _, data in attachments.values())]
+    boundary = f"uuid:{uuid.uuid4()}"
+    while any(boundary.encode() in chunk for chunk in everything):
+        boundary = f"uuid:{uuid.uuid4()}"
+    delimiter = b"--" + boundary.encode()
+    out = [delimiter, CRLF,
+           f'Content-Type: {XOP_MIMETYPE}; charset=UTF-8; type="{SOAP12_MIMETYPE}"'.encode(), CRLF,
+           b"Content-Transfer-Encoding: binary", CRLF, f"Content-ID: <{ROOT_CID}>".encode(), CRLF, CRLF,
+           envelope, CRLF]
+    for cid, (ctype, data) in attachments.items():
+        out += [delimiter, CRLF, f"Content-Type: {ctype}".encode(), CRLF, b"Content-Transfer-Encoding: binary",
+                CRLF, f"Content-ID: <{cid}>".encode(), CRLF, CRLF, data, CRLF]
+    out += [delimiter, b"--", CRLF]
+    content_type = (f'{MULTIPART}; type="{XOP_MIMETYPE}"; boundary="{boundary}"; start="<{ROOT_CID}>"; '
+                    f'start-info="{SOAP12_MIMETYPE}"')
+    return content_type, b"".join(out)

@@ -1,0 +1,35 @@
+"""When has a connection sent one whole HTTP/1.x request? (decided on the raw bytes, cheaply).
+
+The mock worker keeps a connection on its event loop until this says yes, so
+a client that sends slowly, or stops half-way, never holds a worker thread.
+The test is conservative: anything it cannot judge (chunked bodies without
+their terminator, Expect: 100-continue, oversized input) is handed over and
+left to gunicorn's parser and the app's own bounds.
+"""
+
+from __future__ import annotations
+
+import re
+
+HEAD_END = b"\r\n\r\n"
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d{1,12})[ \t]*(?=\r\n)", re.IGNORECASE)
+CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:[^\r\n]*chunked", re.IGNORECASE)
+EXPECT = re.compile(rb"\r\nexpect[ \t]*:", re.IGNORECASE)
+
+
+def request_complete(buffer: bytes | bytearray, cap: int) -> bool:
+    """True when `buffer` holds at least one whole request, or is too large to keep buffering."""
+    if len(buffer) >= cap:
+        return True
+    end = buffer.find(HEAD_END)
+    if end < 0:
+        return False
+    head = bytes(buffer[:end + 2])
+    if EXPECT.search(head):
+        return True  # the client waits for 100 Continue before sending its body
+    if CHUNKED.search(head):
+        return buffer.endswith(b"0\r\n\r\n")
+    match = CONTENT_LENGTH.search(head)
+    if match is None:
+        return True
+    return len(buffer) - (end + 4) >= int(match.group(1))

@@ -1,0 +1,212 @@
+"""gunicorn worker for the mocks: gthread that never gives a thread to a slow client, and answers in-protocol.
+
+- A connection stays on the worker's event loop (no thread) until it has sent
+  a whole request (prebuffer.request_complete) or its `header_timeout` is up;
+  then a thread parses the buffered bytes at once. A client that stalled
+  half-way is answered 408 and let go; one that sent nothing is just closed.
+- Socket reads in threads are bounded (`read_timeout` per read, a deadline
+  per request), so nothing can hold a thread for long.
+- HTTP that gunicorn's parser refuses (bad framing, invalid or oversized
+  headers, a timeout) is recorded through the app's pipeline and answered by
+  the service's protocol_error (a SOAP 1.2 Fault for SOAP mocks), instead of
+  gunicorn's HTML page.
+
+Use: gunicorn -k segur_harness.mocks.framework.worker.MockWorker ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import selectors
+import socket
+import time
+from functools import partial
+from typing import Any
+
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.gthread import TConn, ThreadWorker
+from werkzeug.http import HTTP_STATUS_CODES
+
+from .prebuffer import request_complete
+
+HEADER_TIMEOUT = float(os.environ.get("SEGUR_MOCK_HEADER_TIMEOUT", "10"))
+"""Seconds a connection has to send one whole request (headers and body) once it started."""
+READ_TIMEOUT = float(os.environ.get("SEGUR_MOCK_READ_TIMEOUT", "5"))
+"""Seconds one socket read in a thread may wait."""
+RECORDED_BYTES = 64 * 1024
+"""At most this much of a request the HTTP layer refuses is recorded."""
+PREBUFFER_CAP = 1024 * 1024
+"""Above this many buffered bytes a request is handed to a thread as it is (the app bounds the body)."""
+
+
+class ClientTimeout(http_errors.ParseException):
+    """The client did not send its request in time (not an OSError: gunicorn then calls handle_error)."""
+
+    http_status = 408
+
+    def __str__(self) -> str:
+        return "request not received in time (client stopped sending)"
+
+
+class _TimedSocket(socket.socket):
+    """A client socket whose blocking reads are bounded by a per-read timeout and a deadline."""
+
+    deadline: float | None = None
+    received: bytes = b""
+    """The first bytes the client sent (recorded when the HTTP layer refuses the request)."""
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            super().settimeout(READ_TIMEOUT)
+        else:
+            super().setblocking(False)
+
+    def recv(self, size: int, *flags: int) -> bytes:
+        timeout = self.gettimeout()
+        if timeout != 0.0 and self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise ClientTimeout()
+            super().settimeout(min(remaining, READ_TIMEOUT))
+        try:
+            return super().recv(size, *flags)
+        except TimeoutError:
+            raise ClientTimeout() from None
+
+
+def _timed(sock: socket.socket) -> _TimedSocket:
+    return _TimedSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
+
+
+class _Conn(TConn):
+    """TConn plus the bytes read on the event loop before a thread took it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.prebuf = bytearray()
+        self.buffer_deadline = 0.0
+
+    def init(self) -> None:
+        super().init()
+        self.inject()
+
+    def inject(self) -> None:
+        """Give the buffered bytes to the parser (ahead of anything it holds)."""
+        if self.prebuf and self.parser is not None:
+            self.parser.unreader.unread(bytes(self.prebuf))
+            self.prebuf = bytearray()
+
+
+class MockWorker(ThreadWorker):
+    """See the module docstring."""
+
+    def init_process(self) -> None:
+        self.buffering: dict[_Conn, None] = {}
+        super().init_process()
+
+    # -- connections: accepted and kept on the loop until a request is whole --
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = _Conn(self.cfg, _timed(client_sock), client_addr, listener.getsockname())
+        self.enqueue_req(conn)
+
+    def enqueue_req(self, conn: TConn) -> None:
+        if (not isinstance(conn, _Conn) or self.cfg.is_ssl
+                or (conn.parser is not None and conn.parser.unreader.buf.getvalue())):
+            super().enqueue_req(conn)
+            return
+        conn.sock.setblocking(False)
+        conn.buffer_deadline = time.monotonic() + HEADER_TIMEOUT
+        self.buffering[conn] = None
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _on_readable(self, conn: _Conn, _sock: socket.socket) -> None:
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data and not conn.prebuf:
+            self._drop(conn)
+            return
+        conn.prebuf += data
+        if not data or request_complete(conn.prebuf, PREBUFFER_CAP):
+            self._hand_over(conn, None)
+
+    def _hand_over(self, conn: _Conn, deadline: float | None) -> None:
+        self._unwatch(conn)
+        conn.data_ready = True
+        conn.sock.received = bytes(conn.prebuf[:RECORDED_BYTES])
+        conn.sock.deadline = deadline if deadline is not None else time.monotonic() + HEADER_TIMEOUT
+        super().enqueue_req(conn)
+
+    def _unwatch(self, conn: _Conn) -> None:
+        self.buffering.pop(conn, None)
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self.poller.unregister(conn.sock)
+
+    def _drop(self, conn: _Conn) -> None:
+        self._unwatch(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        for conn in [c for c in self.buffering if c.buffer_deadline <= now]:
+            if conn.prebuf:
+                self._hand_over(conn, now)  # a thread answers 408 at once: the deadline is past
+            else:
+                self._drop(conn)
+
+    def handle(self, conn: TConn) -> Any:
+        if isinstance(conn, _Conn) and conn.initialized:
+            conn.inject()
+        return super().handle(conn)
+
+    # -- refusals in the service's own shape -----------------------------------
+    def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
+        pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
+        if pipeline is None:
+            super().handle_error(req, client, addr, exc)
+            return
+        req = req or getattr(exc, "req", None)
+        status = _status_of(exc)
+        reason = str(exc)[:300] if isinstance(exc, http_errors.ParseException) else "internal error in the mock"
+        self.log.warning("request refused by the HTTP layer from %s: %s", (addr or ("",))[0], reason)
+        try:
+            result = pipeline.server_refusal(f"HTTP request refused: {reason}", status, _peer(addr), req,
+                                             getattr(client, "received", b""))
+            head = (f"HTTP/1.1 {result.status} {HTTP_STATUS_CODES.get(result.status, 'Error')}\r\n"
+                    f"Content-Type: {result.content_type}\r\nContent-Length: {len(result.body)}\r\n"
+                    "Connection: close\r\n\r\n")
+            client.sendall(head.encode("latin-1") + result.body)
+        except Exception as write_exc:  # the client may be gone: nothing more to do
+            self.log.debug("refusal not sent: %s", write_exc)
+
+
+def _peer(addr: Any) -> str:
+    return str(addr[0]) if isinstance(addr, tuple) and addr else ""
+
+
+def _status_of(exc: BaseException) -> int:
+    if isinstance(exc, ClientTimeout):
+        return 408
+    if isinstance(exc, http_errors.LimitRequestHeaders):
+        return 431
+    if isinstance(exc, http_errors.LimitRequestLine):
+        return 414
+    if isinstance(exc, http_errors.UnsupportedTransferCoding):
+        return 501
+    if isinstance(exc, http_errors.ParseException):
+        return 400
+    return 500

@@ -1,0 +1,198 @@
+"""Steps that make the SUT act on the DMP (adapter contract 1.2) and check what it told the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from segur_harness.mocks.insi.identities import load_identities
+from segur_harness.validation import Engine
+from segur_harness.validation.remote import RemoteEngine
+
+from .adapter import AdapterClient
+from .cda_document_steps import document_produced, last_document
+from .context import ScenarioContext
+from .mock_admin import MockAdmin
+
+OUTCOMES = {"succès": "SUCCESS", "refus": "REFUSED", "échec": "FAILURE", "erreur": "ERROR"}
+CONFIDENTIALITY = {
+    "masqué aux professionnels": "masque_ps",
+    "non visible par le patient": "invisible_patient",
+    "non visible par les représentants légaux": "invisible_representants_legaux",
+}
+MODES = {"normal": "normal", "bris de glace": "bris_de_glace", "centre 15": "centre_15"}
+NO_FLAGS = {flag: False for flag in CONFIDENTIALITY.values()}
+
+
+def dmp_outcome(ctx: ScenarioContext) -> dict[str, Any]:
+    outcome = ctx.extra.get("dmp_outcome")
+    if outcome is None:
+        raise AssertionError("the SUT made no DMP action in this scenario (missing 'Quand le SUT … DMP' step)")
+    return outcome
+
+
+def _keep(ctx: ScenarioContext, outcome: dict[str, Any]) -> dict[str, Any]:
+    ctx.extra["dmp_outcome"] = outcome
+    return outcome
+
+
+def fed_entries(ctx: ScenarioContext) -> list[dict[str, Any]]:
+    """What each successful feed of this scenario answered (entry_uuid, unique_id), oldest first."""
+    return ctx.extra.setdefault("dmp_fed", [])
+
+
+# -- identities and documents ------------------------------------------------------
+def _traits(label: str) -> dict[str, Any]:
+    for identity in load_identities():
+        if identity.label == label:
+            return {
+                "birth_name": identity.nom_naissance, "birth_first_names": list(identity.prenoms),
+                "sex": identity.sexe, "birth_date": identity.date_naissance,
+                "birth_place_cog": identity.lieu_naissance,
+            }
+    raise AssertionError(f"no INSi test identity labelled {label!r} in fixtures/identities/insi.toml")
+
+
+def _patient(sut: AdapterClient, ctx: ScenarioContext, label: str, qualified: bool) -> None:
+    created = sut.create_identity(_traits(label), ctx.user)
+    ctx.identity_id = created["id"]
+    if qualified:
+        sut.record_document(ctx.identity_id, "CNI", ctx.user)
+    sut.traits_search(ctx.identity_id, ctx.user)
+    identity = sut.identity(ctx.identity_id)
+    expected = "QUAL" if qualified else "RECUP"
+    assert identity.get("status") == expected, (
+        f"set-up: the identity of {label} should be {expected} after the INSi search, the SUT says "
+        f"{identity.get('status')!r}")
+    ctx.extra["dmp_identity"] = identity
+
+
+@given(parsers.parse("le patient \"{label}\" a une identité qualifiée dans le SUT"))
+def qualified_patient(sut: AdapterClient, ctx: ScenarioContext, label: str) -> None:
+    _patient(sut, ctx, label, qualified=True)
+
+
+@given(parsers.parse("le patient \"{label}\" a une identité récupérée dans le SUT"))
+def recovered_patient(sut: AdapterClient, ctx: ScenarioContext, label: str) -> None:
+    _patient(sut, ctx, label, qualified=False)
+
+
+@given(parsers.parse("le SUT a produit un document \"{kind}\" pour ce patient"))
+def document_for_patient(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engine | RemoteEngine,
+                         kind: str) -> None:
+    document_produced(sut, ctx, cda_engine, kind)
+
+
+# -- actions -----------------------------------------------------------------------
+def _feed(sut: AdapterClient, ctx: ScenarioContext, flags: dict[str, bool]) -> dict[str, Any]:
+    outcome = _keep(ctx, sut.dmp_feed(last_document(ctx).meta["id"], ctx.user, flags))
+    if outcome.get("outcome") == "SUCCESS":
+        fed_entries(ctx).append(outcome)
+    return outcome
+
+
+@given("ce document a été versé au DMP")
+def document_already_fed(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    outcome = _feed(sut, ctx, NO_FLAGS)
+    assert outcome.get("outcome") == "SUCCESS", f"set-up: the first feed of the document failed: {outcome}"
+
+
+@when("le SUT verse ce document au DMP")
+def feed(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    _feed(sut, ctx, NO_FLAGS)
+
+
+@when(parsers.parse("le SUT verse ce document au DMP \"{choice}\""))
+def feed_with_confidentiality(sut: AdapterClient, ctx: ScenarioContext, choice: str) -> None:
+    flag = CONFIDENTIALITY.get(choice)
+    assert flag, f"unknown confidentiality wording {choice!r} in the feature (known: {', '.join(CONFIDENTIALITY)})"
+    _feed(sut, ctx, {**NO_FLAGS, flag: True})
+
+
+def _fed_document_id(ctx: ScenarioContext) -> str:
+    assert fed_entries(ctx), "no document of this scenario was fed to the DMP (missing feed step)"
+    return last_document(ctx).meta["id"]
+
+
+@when("le SUT supprime ce document du DMP")
+def delete(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    _keep(ctx, sut.dmp_set_status(_fed_document_id(ctx), ctx.user, "deleted"))
+
+
+@when("le SUT archive ce document dans le DMP")
+def archive(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    _keep(ctx, sut.dmp_set_status(_fed_document_id(ctx), ctx.user, "archived"))
+
+
+@when("le SUT masque ce document aux professionnels dans le DMP")
+def hide(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    _keep(ctx, sut.dmp_set_visibility(_fed_document_id(ctx), ctx.user, {**NO_FLAGS, "masque_ps": True}))
+
+
+def _search(sut: AdapterClient, ctx: ScenarioContext, mode: str, include_archived: bool) -> None:
+    outcome = _keep(ctx, sut.dmp_search(ctx.require_identity(), ctx.user, mode, include_archived))
+    ctx.extra["dmp_search"] = outcome
+
+
+@when("le SUT recherche les documents du DMP du patient")
+def search(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    _search(sut, ctx, "normal", False)
+
+
+@when("le SUT recherche les documents du DMP du patient, archives comprises")
+def search_with_archives(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    _search(sut, ctx, "normal", True)
+
+
+@when(parsers.parse("le SUT recherche les documents du DMP du patient en mode \"{mode}\""))
+def search_in_mode(sut: AdapterClient, ctx: ScenarioContext, mode: str) -> None:
+    assert mode in MODES, f"unknown access mode {mode!r} in the feature (known: {', '.join(MODES)})"
+    _search(sut, ctx, MODES[mode], False)
+
+
+def listed(ctx: ScenarioContext) -> list[dict[str, Any]]:
+    outcome = ctx.extra.get("dmp_search")
+    if outcome is None:
+        raise AssertionError("the SUT made no DMP search in this scenario (missing 'Quand le SUT recherche' step)")
+    documents = outcome.get("documents")
+    assert isinstance(documents, list), f"the SUT's search answer has no document list: {outcome}"
+    return documents
+
+
+@when("le SUT récupère le premier document de la liste")
+def retrieve_first(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    documents = listed(ctx)
+    assert documents, "the SUT's DMP search listed no document to retrieve"
+    unique_id = documents[0].get("unique_id")
+    assert unique_id, f"the SUT listed a document without its uniqueId: {documents[0]}"
+    ctx.extra["dmp_retrieved_unique_id"] = unique_id
+    _keep(ctx, sut.dmp_retrieve(ctx.require_identity(), unique_id, ctx.user))
+
+
+@given("le DMP répond à l'alimentation par une faute SOAP")
+def dmp_fault(dmp: MockAdmin) -> None:
+    dmp.add_behaviour("fault", {}, times=None, operation="ITI-41")
+
+
+@given(parsers.parse("le DMP est indisponible (HTTP {status:d})"))
+def dmp_outage(dmp: MockAdmin, status: int) -> None:
+    dmp.add_behaviour("outage", {"status": status})
+
+
+# -- what the SUT said ----------------------------------------------------------------
+@then(parsers.parse("l'action DMP se conclut par \"{wording}\""))
+def action_outcome(ctx: ScenarioContext, wording: str) -> None:
+    expected = OUTCOMES.get(wording)
+    assert expected, f"unknown outcome wording {wording!r} in the feature (known: {', '.join(OUTCOMES)})"
+    outcome = dmp_outcome(ctx)
+    assert outcome.get("outcome") == expected, (
+        f"expected the DMP action to end in {expected} ({wording}), the SUT says {outcome.get('outcome')!r}: "
+        f"{outcome.get('message')!r} {outcome.get('errors') or ''}")
+
+
+@then("l'opérateur est alerté du résultat DMP")
+def user_alerted(ctx: ScenarioContext) -> None:
+    outcome = dmp_outcome(ctx)
+    assert outcome.get("alert") is True, f"the SUT did not alert the user: {outcome}"
+    assert (outcome.get("message") or "").strip(), f"the SUT alerted the user with an empty message: {outcome}"

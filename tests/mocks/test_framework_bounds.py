@@ -1,0 +1,115 @@
+"""Bounded cost per request: attack shapes are answered within a fixed multiple of a normal request's time.
+
+A test, not a benchmark: the multiple is generous (the machine is shared), but
+a cost quadratic in the attributes (2.4 s for 1,000 before) or unbounded in
+depth or text fails it by orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from conftest import insi_config
+from insi_mock_support import CT, Answer, traits_request
+
+from segur_harness.mocks.framework import create_mock_app
+from segur_harness.mocks.framework.soap import SOAP_LIMITS
+from segur_harness.mocks.insi.service import InsiService
+from segur_harness.store import Store
+from segur_harness.xmlsafe import XmlLimits, XmlRejected, parse_xml
+
+VALID = traits_request("ADRTROIS", "DOMINIQUE", "F", "1997-02-26")
+MULTIPLE = 60
+"""An attack answer may take at most this many times a normal request (plus FLOOR_SECONDS)."""
+FLOOR_SECONDS = 0.05
+
+
+def _attributes(n: int) -> bytes:
+    return VALID.replace(b"<ns:NomNaissance>", b"<ns:NomNaissance " + " ".join(f'a{i}="x"' for i in range(n)).encode()
+                         + b">")
+
+
+ATTACKS = {
+    "30-undeclared-attributes": _attributes(30),
+    "60-undeclared-attributes": _attributes(60),
+    "1000-undeclared-attributes": _attributes(1000),
+    "20000-undeclared-attributes": _attributes(20000),
+    "50000-undeclared-attributes": _attributes(50000),
+    "nesting-60": VALID.replace(b"</ns:RECSANSVITALE>", b"<x>" * 60 + b"</x>" * 60 + b"</ns:RECSANSVITALE>"),
+    "nesting-250": VALID.replace(b"</ns:RECSANSVITALE>", b"<x>" * 250 + b"</x>" * 250 + b"</ns:RECSANSVITALE>"),
+    "nesting-100000": VALID.replace(b"</ns:RECSANSVITALE>", b"<x>" * 100000 + b"</x>" * 100000
+                                    + b"</ns:RECSANSVITALE>"),
+    "100000-elements": VALID.replace(b"</ns:RECSANSVITALE>", b"<x/>" * 100000 + b"</ns:RECSANSVITALE>"),
+    "huge-text-2MB": VALID.replace(b"ADRTROIS", b"A" * 2_000_000),
+    "huge-attribute-2MB": VALID.replace(b"<ns:NomNaissance>", b'<ns:NomNaissance a="' + b"x" * 2_000_000 + b'">'),
+    "many-namespaces": VALID.replace(b"<ns:NomNaissance>", b"<ns:NomNaissance "
+                                     + " ".join(f'xmlns:p{i}="urn:p{i}"' for i in range(20000)).encode() + b">"),
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    cfg = insi_config(tmp_path_factory.mktemp("bounds"))
+    cfg["mocks"]["max_body_bytes"] = 4 * 1024 * 1024
+    app = create_mock_app(InsiService(cfg), Store(Path(cfg["paths"]["store"])), max_body_bytes=4 * 1024 * 1024)
+    return app.test_client()
+
+
+def _timed(client, body: bytes) -> tuple[float, int, bytes]:
+    start = time.perf_counter()
+    response = client.post("/lps", data=body, content_type=CT)
+    return time.perf_counter() - start, response.status_code, response.data
+
+
+@pytest.fixture(scope="module")
+def normal_time(client) -> float:
+    for _ in range(5):
+        _timed(client, VALID)
+    return statistics.median(_timed(client, VALID)[0] for _ in range(15))
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_attack_shape_answered_in_bounded_time(client, normal_time: float, name: str) -> None:
+    elapsed, status, body = _timed(client, ATTACKS[name])
+    assert elapsed < MULTIPLE * normal_time + FLOOR_SECONDS * (len(ATTACKS[name]) // 1_000_000 + 1), (
+        f"{name}: {elapsed:.3f} s against {normal_time * 1000:.1f} ms for a normal request"
+    )
+    answer = Answer(status, body)
+    assert answer.root is not None  # always a SOAP envelope
+
+
+@pytest.mark.parametrize("name", ["1000-undeclared-attributes", "nesting-250", "100000-elements", "huge-text-2MB"])
+def test_above_a_bound_is_a_clear_soap_fault(client, name: str) -> None:
+    _, status, body = _timed(client, ATTACKS[name])
+    answer = Answer(status, body)
+    assert status == 400 and answer.erreur_code == "insi_001"
+    reason = "".join(answer.root.itertext())  # the detail names the bound
+    assert any(word in reason for word in ("attributes", "nested", "elements", "too long")), reason
+
+
+def test_few_undeclared_attributes_are_explained_by_the_xsd_layer(client) -> None:
+    """Below the parser's bound the request goes through and the XSD layer names the undeclared attribute."""
+    _, status, body = _timed(client, ATTACKS["30-undeclared-attributes"])
+    assert Answer(status, body).code_cr == "00"
+
+
+@pytest.mark.parametrize(("limits", "data", "word"), [
+    (XmlLimits(max_depth=3), b"<a><b><c><d/></c></b></a>", "nested"),
+    (XmlLimits(max_attributes=2), b'<a x="1" y="2" z="3"/>', "attributes"),
+    (XmlLimits(max_elements=3), b"<a><b/><b/><b/></a>", "elements"),
+    (XmlLimits(max_text=4), b"<a>12345</a>", "too long"),
+    (XmlLimits(max_text=4), b'<a v="12345"/>', "too long"),
+])
+def test_xmlsafe_bounds_give_a_clear_reason(limits: XmlLimits, data: bytes, word: str) -> None:
+    with pytest.raises(XmlRejected) as caught:
+        parse_xml(data, limits=limits)
+    assert word in caught.value.reason
+
+
+def test_xmlsafe_bounds_accept_what_is_at_the_bound() -> None:
+    parse_xml(b"<a><b><c/></b></a>", limits=XmlLimits(max_depth=3, max_elements=3))
+    parse_xml(b'<a x="1" y="2">1234</a>', limits=XmlLimits(max_attributes=2, max_text=4))
+    parse_xml(VALID, limits=SOAP_LIMITS)
