@@ -9,19 +9,21 @@ from pathlib import Path
 
 from segur_harness.config import config, store_path
 from segur_harness.processes import ServiceStartError
-from segur_harness.services import mock_endpoints, mock_processes, shared_env, taken_ports
+from segur_harness.services import mock_endpoints, mock_processes, shared_env, taken_ports, validator_process
 
 
 def serve(workers: int | None = None, log_dir: Path | None = None) -> int:
     cfg = config()
     store = store_path(cfg)
     logs = log_dir or store.parent / "mock-logs"
-    taken = taken_ports(cfg, with_sut=False, with_validator=False)
+    taken = taken_ports(cfg, with_sut=False)
     if taken:
         print("segur-harness: could not start the mocks: ports already in use: " + "; ".join(taken), file=sys.stderr)
         return 2
     env = shared_env(cfg)
-    procs = mock_processes(cfg, store, logs, workers)
+    validator, validator_url = validator_process(cfg, logs)  # the DMP mock validates every fed CDA through it
+    env["SEGUR_VALIDATOR_URL"] = validator_url
+    procs = [validator, *mock_processes(cfg, store, logs, workers)]
     started = []
     try:
         for proc in procs:
@@ -40,6 +42,7 @@ def serve(workers: int | None = None, log_dir: Path | None = None) -> int:
     for endpoint in mock_endpoints(cfg):
         print(f"{endpoint.service} {endpoint.url}")
         print(f"{endpoint.service}-admin {endpoint.admin}")
+    print(f"validator {validator_url}")
     print(f"# exchanges recorded in {store}; logs in {logs}; test PKI (VIHF signing certificate "
           f"client-DMP-CACHET.pem/.key, CA ca.pem) in {env['SEGUR__MOCKS__DMP__PKI_DIR']}; Ctrl-C to stop", flush=True)
     stop = False

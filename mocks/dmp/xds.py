@@ -167,6 +167,7 @@ class Xds:
             for finding in result.findings:
                 checks.add(finding.severity.value, f"DMP-CDA-{finding.rule_id}", f"{name} : {finding.message}",
                            finding.xpath or "")
+            errors.append(xds_error("DMP-CDA-005", document=name, verdict=_verdict(result)))
             if result.partial:
                 errors.append(xds_error("DMP-CDA-004", document=name))
             failed = result.errors
@@ -508,3 +509,17 @@ def _retrievable(entries: list[DocumentEntry], ctx: DmpContext) -> DocumentEntry
     candidates = [e for e in entries if queries.visible(e, ctx.vihf)]
     current = [e for e in candidates if e.status == STATUS_APPROVED]
     return (current or candidates or [None])[-1]
+
+
+def _verdict(result: Any) -> str:
+    """One line a reviewer reads: valid or not, counts, which schematron and rule versions judged it."""
+    counts = {"error": 0, "warning": 0}
+    for finding in result.findings:
+        if finding.severity.value in counts:
+            counts[finding.severity.value] += 1
+    versions = ", ".join(f"{k}={v}" for layer in result.layers for k, v in sorted(layer.rules_version.items()))
+    recognised = ", ".join(f"{k}={v}" for k, v in sorted(result.document.items()) if v)
+    state = "conforme" if result.valid else "non conforme"
+    return (f"{state}{' (validation partielle)' if result.partial else ''} : {counts['error']} erreur(s), "
+            f"{counts['warning']} avertissement(s) ; {recognised or 'document non reconnu'} ; règles : "
+            f"{versions or 'aucune'}")

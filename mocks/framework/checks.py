@@ -20,15 +20,26 @@ class Blocking:
     detail: str
 
 
+MAX_FINDINGS = 200
+"""Findings kept per request: a hostile request must not cost a record of a million findings."""
+
+
 @dataclass
 class Checks:
     findings: list[Finding] = field(default_factory=list)
     blocking: Blocking | None = None
+    dropped: int = 0
 
     def add(self, severity: str, rule: str, message: str, location: str = "", fault: str | None = None) -> None:
-        self.findings.append(Finding(severity, rule, message, location))
         if fault and self.blocking is None:
             self.blocking = Blocking(fault, message)
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(Finding(severity, rule, message, location))
+            return
+        self.dropped += 1
+        if self.dropped == 1:
+            self.findings.append(Finding("info", "MOCK-FINDINGS-TRONQUEES",
+                                         f"Plus de {MAX_FINDINGS} constats : les suivants ne sont pas enregistrés."))
 
     def error(self, rule: str, message: str, location: str = "", fault: str | None = None) -> None:
         self.add("error", rule, message, location, fault)

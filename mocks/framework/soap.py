@@ -17,7 +17,7 @@ SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 WSA_NS = "http://www.w3.org/2005/08/addressing"
 SOAP12_CONTENT_TYPE = "application/soap+xml; charset=utf-8"
-SOAP_LIMITS = XmlLimits(max_depth=64, max_attributes=64, max_elements=200_000)
+SOAP_LIMITS = XmlLimits(max_depth=64, max_attributes=64, max_elements=100_000)
 """Shape bounds of a SOAP request: far above any real envelope (SAML, ebRS), far below an attack."""
 
 

@@ -144,6 +144,8 @@ MAX_ERRORS = 20
 """XSD errors reported per validated element: more say nothing new and cost time."""
 EXPLAIN_MAX_ATTRIBUTES = 32
 """Above this many attributes on one element, xmlschema's explanation is quadratic: libxml2's is used."""
+EXPLAIN_MAX_ELEMENTS = 1000
+"""Nor does xmlschema explain an element with more descendants than this (its cost grows faster than them)."""
 
 
 def validate(schema: xmlschema.XMLSchema, element: etree._Element, fast: etree.XMLSchema | None = None
@@ -152,7 +154,7 @@ def validate(schema: xmlschema.XMLSchema, element: etree._Element, fast: etree.X
     if fast is not None:
         if fast.validate(element):
             return []
-        if any(len(el.attrib) > EXPLAIN_MAX_ATTRIBUTES for el in element.iter()):
+        if _too_big_to_explain(element):
             return _libxml2_errors(fast)
     problems: list[tuple[str, str]] = []
     try:
@@ -163,6 +165,14 @@ def validate(schema: xmlschema.XMLSchema, element: etree._Element, fast: etree.X
     except xmlschema.XMLSchemaException as exc:
         problems.append((str(exc), ""))
     return problems
+
+
+def _too_big_to_explain(element: etree._Element) -> bool:
+    """True when xmlschema's explanation would cost more than linear time (many attributes or elements)."""
+    for count, el in enumerate(element.iter()):
+        if count >= EXPLAIN_MAX_ELEMENTS or len(el.attrib) > EXPLAIN_MAX_ATTRIBUTES:
+            return True
+    return False
 
 
 def _libxml2_errors(fast: etree.XMLSchema) -> list[tuple[str, str]]:

@@ -30,6 +30,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     env = {
         **__import__("os").environ,
         "SEGUR__MOCKS__INSI__PORT": str(free_port()),
+        "SEGUR__MOCKS__DMP__PORT": str(free_port()),
+        "SEGUR__MOCKS__DMP__PKI_DIR": str(tmp / "pki"),
         "SEGUR__SUT__PORT": str(free_port()),
         "SEGUR__VALIDATOR__PORT": str(free_port()),
     }
@@ -58,6 +60,8 @@ def test_evidence_bundle_is_intact_and_complete(full_run):
         metadata = json.loads(archive.read("metadata.json"))
     assert {"manifest.json", "metadata.json", "summary.json"} <= set(names)
     assert any(n.startswith("exchanges/INS_") and n.endswith("request.xml") for n in names)
+    for transaction in ("TD0.2", "ITI-41", "ITI-18", "ITI-43", "ITI-57"):
+        assert any(n.startswith("exchanges/DMP_") and f"-dmp-{transaction}/" in n for n in names), transaction
     for key in ("harness_version", "sut", "catalogue_version", "rule_packs", "started_at", "ended_at"):
         assert metadata[key], key
     assert metadata["rule_packs"]["insi_wsdl"]["version"] == "1.5.0"
