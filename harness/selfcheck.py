@@ -153,7 +153,7 @@ def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[s
         print(f"{scenario:<24} {status:<8} fails under: {', '.join(killers) or '-- NONE --'}")
     for defect in chosen:
         caught = [s for s in baseline if matrix.get(defect, {}).get(s) in ("failed", "broken")]
-        if not caught and matrix.get(defect):  # a coverage gap (a defect whose scope ran nothing says nothing) worth knowing, but the contract is about scenarios
+        if not caught and matrix.get(defect):  # a gap worth knowing (the contract is about scenarios)
             print(f"WARNING: defect {defect} ({defects[defect]}) is caught by no scenario")
     if not baseline:
         problems.append("no scenario ran")
