@@ -32,9 +32,14 @@ def read_body(request: Request, limit: int, timeout: float | None = None) -> Bod
     deadline = time.monotonic() + timeout if timeout else None
     received = bytearray()
     stream = request.stream
+    if declared is not None:
+        stream = request.environ["wsgi.input"]  # one read of the announced length; werkzeug's wrapper costs more
     try:
         while len(received) <= limit:
-            chunk = stream.read(min(CHUNK, limit + 1 - len(received)))
+            want = limit + 1 - len(received) if declared is None else min(declared, limit) - len(received)
+            if want <= 0:
+                break
+            chunk = stream.read(min(CHUNK if declared is None else declared, want))
             if not chunk:
                 break
             received += chunk

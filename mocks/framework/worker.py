@@ -127,6 +127,7 @@ class MockWorker(ThreadWorker):
         conn.buffer_deadline = time.monotonic() + HEADER_TIMEOUT
         self.buffering[conn] = None
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        self._on_readable(conn, conn.sock)  # a kept-alive client's next request is usually there already
 
     def _on_readable(self, conn: _Conn, _sock: socket.socket) -> None:
         try:
@@ -162,7 +163,12 @@ class MockWorker(ThreadWorker):
     def murder_pending(self) -> None:
         super().murder_pending()
         now = time.monotonic()
-        for conn in [c for c in self.buffering if c.buffer_deadline <= now]:
+        for conn in [c for c in self.buffering if c.buffer_deadline <= now or not self.alive]:
+            if not self.alive and not conn.prebuf:
+                self._drop(conn)  # stopping: a connection that sent nothing does not hold the shutdown
+                continue
+            if conn.buffer_deadline > now:
+                continue
             if conn.prebuf:
                 self._hand_over(conn, now)  # a thread answers 408 at once: the deadline is past
             else:
