@@ -11,7 +11,7 @@ from segur_harness.mocks.framework.serving import gunicorn_command, mock_app_spe
 from segur_harness.pki import ensure_pki
 from segur_harness.processes import ServiceProcess, ServiceStartError, port_is_free, python_command
 
-MOCK_NAMES = ("insi", "dmp")
+MOCK_NAMES = ("insi", "dmp", "psc")
 """Mocks started for a run, in start order (each has a [mocks.<name>] config section)."""
 
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .store_commit import GroupCommit, begin_immediate
+from .sqlite_file import SqliteFile
+from .store_commit import GroupCommit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exchanges (
@@ -132,40 +131,17 @@ class Store:
         """`group_commit` (default: on unless SEGUR_STORE_GROUP_COMMIT=0) batches concurrent records."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._db = SqliteFile(self.path)
         self._conn().executescript(SCHEMA)  # executescript manages its own transaction
         if group_commit is None:
             group_commit = os.environ.get("SEGUR_STORE_GROUP_COMMIT", "1") != "0"
-        self._writer = GroupCommit(self._new_conn) if group_commit else None
+        self._writer = GroupCommit(self._db.new_connection) if group_commit else None
 
     def _conn(self) -> sqlite3.Connection:
-        """This thread's connection, opened once and reused (statements stay prepared in its cache)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = self._new_conn()
-            self._local.conn, self._local.pid = conn, os.getpid()
-        return conn
+        return self._db.connection()
 
-    def _new_conn(self) -> sqlite3.Connection:
-        """WAL with synchronous=NORMAL: a commit is durable against the death of any process (SIGKILL of a
-        worker or of the whole mock: the WAL is in the OS page cache); only an OS crash or power cut could
-        lose the last commits, which FULL (an fsync per commit) would cost on every exchange to avoid."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        return conn
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        begin_immediate(conn)
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction()
 
     # -- exchanges ---------------------------------------------------------
     _INSERT = (

@@ -25,7 +25,13 @@ def _dmp(cfg: dict[str, Any]) -> MockService:
     return DmpService(cfg)
 
 
-SERVICES: dict[str, Callable[[dict[str, Any]], MockService]] = {"insi": _insi, "dmp": _dmp}
+def _psc(cfg: dict[str, Any]) -> MockService:
+    from .psc.service import PscService
+
+    return PscService(cfg)
+
+
+SERVICES: dict[str, Callable[[dict[str, Any]], MockService]] = {"insi": _insi, "dmp": _dmp, "psc": _psc}
 
 
 def build_app(name: str, cfg: dict[str, Any] | None = None) -> Flask:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from segur_harness.sqlite_file import SqliteFile
 
 from .data import FixturePatient, load_patients
 
@@ -59,32 +60,17 @@ class PatientState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fixtures = list(fixtures) if isinstance(fixtures, Sequence) and not isinstance(fixtures, str) \
             else load_patients(fixtures)
-        self._local = threading.local()
+        self._db = SqliteFile(self.path)
         self._conn().executescript(SCHEMA)
         with self._transaction() as conn:
             if conn.execute("SELECT 1 FROM dmp_meta WHERE key = ?", (SEEDED_KEY,)).fetchone() is None:
                 self._seed(conn)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+        return self._db.connection()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction()
 
     def _seed(self, conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM dmp_patients")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import threading
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Any
 
 from lxml import etree
 
+from segur_harness.sqlite_file import SqliteFile
 from segur_harness.xmlsafe import parse_xml_file
 
 from .protocol import DMP_CONFIDENTIALITY_SYSTEM, HAS_MEMBER, IDENTIFIER, SCHEME, STATUS_APPROVED
@@ -165,32 +165,16 @@ class RegistryStore:
 
     def __init__(self, path: Path, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.busy_timeout = busy_timeout
-        self._local = threading.local()
-        conn = self._conn()
-        conn.executescript(SCHEMA)
+        self._db = SqliteFile(self.path, busy_timeout)
+        self._conn().executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return self._db.connection()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.transaction() as conn:
             yield Tx(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def is_empty(self) -> bool:
         return self._conn().execute("SELECT COUNT(*) FROM dmp_documents").fetchone()[0] == 0

@@ -10,6 +10,7 @@ change are configuration ([mocks.dmp.vihf]).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,10 @@ DEFAULT_RULES: dict[str, Any] = {
 
 class VihfRefused(Exception):
     """The VIHF cannot be used at all (absent, unsigned, bad signature): the fault is already in `checks`."""
+
+
+VERIFIED_CACHE_SIZE = 256
+"""Distinct VIHF assertions whose verified signature a worker remembers."""
 
 
 @cache
@@ -133,6 +138,8 @@ class VihfVerifier:
         self.skew = timedelta(seconds=int(section.get("clock_skew_seconds", 60)))
         self.structures = structures
         self.ca_pem = ca_pem
+        self._verified: dict[bytes, tuple[etree._Element, x509.Certificate]] = {}
+        self._pack = cisis_pack_dir()
 
     # -- entry point -------------------------------------------------------------
     def verify(self, soap: SoapRequest, checks: Checks, now: datetime) -> Vihf:
@@ -183,6 +190,12 @@ class VihfVerifier:
                          where, fault="signature_invalide")
             raise VihfRefused
         assertion_id = assertion.get("ID") or ""
+        key = self._cache_key(assertion)
+        known = self._verified.get(key)
+        if known is not None and known[1].not_valid_after_utc > datetime.now(UTC):
+            checks.info("DMP-VIHF-SIGNATURE", f"Signature du VIHF vérifiée (signataire "
+                        f"{known[1].subject.rfc4514_string()} ; assertion déjà vérifiée à l'identique).", where)
+            return known
         try:
             result = XMLVerifier().verify(assertion, ca_pem_file=str(self.ca_pem), id_attribute="ID",
                                           expect_config=_VERIFY_CONFIG, parser=_parser())
@@ -221,7 +234,24 @@ class VihfVerifier:
             raise VihfRefused
         checks.info("DMP-VIHF-SIGNATURE", f"Signature du VIHF vérifiée (signataire {signer.subject.rfc4514_string()}).",
                     where)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified), b""), None)
+        self._verified[key] = (signed, signer)
         return signed, signer
+
+    def _cache_key(self, assertion: etree._Element) -> bytes:
+        """Same canonical assertion bytes under the same CA file: the same verification outcome.
+
+        An LPS reuses its VIHF while it is valid; verifying the identical bytes
+        again would only repeat the same computation. Time conditions and the
+        attributes are still checked on every request.
+        """
+        try:
+            stamp = str(self.ca_pem.stat().st_mtime_ns).encode()
+        except OSError:
+            stamp = b""
+        canonical = etree.tostring(assertion, method="c14n", exclusive=True)
+        return hashlib.sha256(stamp + b"\0" + canonical).digest()
 
     def _check_envelope(self, signed: etree._Element, signer: x509.Certificate, checks: Checks) -> None:
         where = "saml:Assertion"
@@ -332,7 +362,7 @@ class VihfVerifier:
         return texts[0]
 
     def _value_set(self, key: str, checks: Checks, attribute: str) -> frozenset[tuple[str, str]] | None:
-        pack = cisis_pack_dir()
+        pack = self._pack
         name = self.rules[key]
         concepts = _value_set(str(pack / "jeuxDeValeurs" / name)) if pack else None
         if concepts is None:

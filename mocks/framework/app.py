@@ -131,9 +131,11 @@ class MockPipeline:
         body = read_body(request, self.max_body_bytes, self.body_timeout)
         if request.path not in self.routes:
             return body.data, UNKNOWN, self.refusal(f"no such endpoint: {request.path}", UNKNOWN, 404)
-        if request.method != "POST":
-            result = self.refusal(f"method {request.method} not allowed: POST expected", UNKNOWN, 405)
-            result.headers["Allow"] = "POST"
+        allowed = allowed_methods(self.service, request.path)
+        if request.method not in allowed:
+            result = self.refusal(f"method {request.method} not allowed: {', '.join(allowed)} expected", UNKNOWN,
+                                  405)
+            result.headers["Allow"] = ", ".join(allowed)
             return body.data, UNKNOWN, result
         if body.problem is not None:
             result = self.refusal(body.problem, UNKNOWN, body.status)
@@ -156,6 +158,12 @@ class MockPipeline:
                 Finding("info", "INJECTED", f"behaviour {behaviour.kind} {behaviour.params} applied")
             )
         return body.data, operation, result
+
+
+def allowed_methods(service: MockService, path: str) -> tuple[str, ...]:
+    """HTTP methods `service` takes on `path`: its optional `methods(path)`, else POST (SOAP services)."""
+    declared = getattr(service, "methods", None)
+    return tuple(declared(path)) if callable(declared) else ("POST",)
 
 
 class _Dispatch:

@@ -29,7 +29,8 @@ class MockService(Protocol):
     name: str
 
     def routes(self) -> list[str]:
-        """URL paths the service answers on (POST unless the service says otherwise)."""
+        """URL paths the service answers on (POST only, unless the service also defines
+        `methods(path) -> tuple[str, ...]`, as the OIDC mock does for its GET endpoints)."""
         ...
 
     def sniff_operation(self, request: Request, body: bytes) -> str:

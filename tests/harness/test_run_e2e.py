@@ -31,6 +31,7 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
         **__import__("os").environ,
         "SEGUR__MOCKS__INSI__PORT": str(free_port()),
         "SEGUR__MOCKS__DMP__PORT": str(free_port()),
+        "SEGUR__MOCKS__PSC__PORT": str(free_port()),
         "SEGUR__MOCKS__DMP__PKI_DIR": str(tmp / "pki"),
         "SEGUR__SUT__PORT": str(free_port()),
         "SEGUR__VALIDATOR__PORT": str(free_port()),

@@ -215,9 +215,7 @@ def test_secteur_outside_j02(dmp, pki_dir: Path) -> None:
 
 
 def test_missing_pack_is_said_not_passed_silently(dmp, pki_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from segur_harness.mocks.dmp import vihf
-
-    monkeypatch.setattr(vihf, "cisis_pack_dir", lambda: None)
+    monkeypatch.setattr(dmp[2].verifier, "_pack", None)  # the pack location is read once per worker
     answer, exchange = call(dmp, signed_vihf(pki_dir))
     assert answer.ack == "AA"
     notes = [f for f in exchange.findings if f.rule == "DMP-VIHF-JDV-INDISPONIBLE"]
@@ -308,3 +306,16 @@ def test_ensure_pki_regenerates_a_cachet_that_cannot_sign(tmp_path: Path) -> Non
     ca = pki.ca_cert.read_bytes()
     assert ensure_pki(tmp_path).ca_cert.read_bytes() != ca
 
+
+
+def test_a_reused_assertion_is_still_checked_for_time_and_attributes(dmp, pki_dir: Path) -> None:
+    """The verified-signature cache only skips recomputing the same signature: expiry and patient still count."""
+    assertion = signed_vihf(pki_dir)
+    first, _ = call(dmp, assertion)
+    again, exchange = call(dmp, assertion)
+    assert first.ack == again.ack == "AA"
+    assert any("déjà vérifiée" in f.message for f in exchange.findings)
+    other, _ = call(dmp, assertion, patient=TOUSSAINT)
+    assert other.fault_code is not None and "resource-id" in other.reason
+    tampered = assertion.replace(b"normal", b"centre_15")
+    assert call(dmp, tampered)[0].fault_code is not None
