@@ -2,7 +2,9 @@
 
 The runner reads the file this writes (env SEGUR_RESULTS_FILE) to build
 summary.json and the evidence bundle; Allure results are written separately by
-allure-pytest-bdd.
+allure-pytest-bdd. Statuses: passed, failed (the SUT), skipped, broken (the
+harness could not judge: a setup/teardown error, or a call-phase error the step
+plugin marked with the `segur_broken` user property).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 import pytest
 
 from segur_harness.features_index import split_scenario_name
+
+BROKEN_PROPERTY = "segur_broken"
+"""Set by segur_harness.steps.plugin on a report whose failure is the harness's, not the SUT's."""
 
 _scenarios: dict[str, dict[str, Any]] = {}
 
@@ -42,13 +47,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     rec = _record(report.nodeid)
     rec["duration"] = rec.get("duration", 0.0) + report.duration
     rec["nodeid"] = report.nodeid
-    if report.when == "call":
+    broken = [value for key, value in report.user_properties if key == BROKEN_PROPERTY]
+    if broken:
+        rec["status"] = "broken"
+    elif report.when == "call":
         rec["status"] = "passed" if report.passed else "skipped" if report.skipped else "failed"
     elif report.failed:
         rec["status"] = "broken"  # setup/teardown failure: the harness, not the SUT
     elif report.skipped and "status" not in rec:
         rec["status"] = "skipped"
-    if report.failed or report.skipped:
+    if broken:
+        rec.setdefault("messages", []).append(f"broken: {broken[0]}")
+    elif report.failed or report.skipped:
         rec.setdefault("messages", []).append(_short(report))
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CLIENT_CNS = ("INSI-AUTO", "INSI-MANU", "INSI-INCONNU", "DMP-CACHET")
@@ -155,3 +156,52 @@ def ensure_pki(directory: str | Path, client_cns: tuple[str, ...] = CLIENT_CNS) 
     """The PKI in `directory`, generated when missing, incomplete or about to expire."""
     pki = Pki(Path(directory))
     return pki if _usable(pki, client_cns) else generate_pki(directory, client_cns)
+
+
+# -- RSA leaves issued on demand from the same CA ------------------------------
+# The MSSanté cipher suites (ECDHE-RSA-*) need an RSA server key; these leaves are
+# added to an existing PKI without regenerating it, and reissued when the CA changed.
+
+RSA_BITS = 2048
+MSS_SERVER = "mss"
+"""RSA server certificate of the MSSanté SMTP mock (127.0.0.1/localhost)."""
+MSS_APPLICATION_CN = "MSS-APPLICATION"
+"""RSA client certificate of the test application mailbox (certificate authentication)."""
+
+
+def rsa_server_cert(pki: Pki, name: str = MSS_SERVER) -> tuple[Path, Path]:
+    """(certificate, key) paths of RSA server certificate `name` (see ensure_rsa_leaf)."""
+    return pki.directory / f"{name}-server.pem", pki.directory / f"{name}-server.key"
+
+
+def _leaf_current(cert_path: Path, key_path: Path, ca: x509.Certificate) -> bool:
+    if not (cert_path.is_file() and key_path.is_file()):
+        return False
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return cert.not_valid_after_utc - dt.datetime.now(dt.UTC) > RENEW_BEFORE
+
+
+def ensure_rsa_leaf(pki: Pki, cn: str, cert_path: Path, key_path: Path, *, server: bool) -> tuple[Path, Path]:
+    """An RSA leaf issued by the PKI's CA at these paths: kept while valid, else (re)issued."""
+    ca = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    if _leaf_current(cert_path, key_path, ca):
+        return cert_path, key_path
+    ca_key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), password=None)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    cert = _issue(cn, key, ca.subject, ca_key, server=server)  # type: ignore[arg-type]
+    _write_key(key_path, key)  # type: ignore[arg-type]
+    _write_cert(cert_path, cert)
+    return cert_path, key_path
+
+
+def ensure_mss_pki(directory: str | Path) -> Pki:
+    """The shared test PKI plus the MSSanté RSA server and application client certificates."""
+    pki = ensure_pki(directory)
+    ensure_rsa_leaf(pki, "localhost", *rsa_server_cert(pki), server=True)
+    ensure_rsa_leaf(pki, MSS_APPLICATION_CN, pki.client_cert(MSS_APPLICATION_CN), pki.client_key(MSS_APPLICATION_CN),
+                    server=False)
+    return pki

@@ -2,7 +2,9 @@
 
 Each service is a real separate process reached over loopback, as in
 production; a service that does not come up is reported with the tail of its
-log instead of a hang.
+log instead of a hang. On Ctrl-C or SIGTERM the CLI calls request_stop(): service
+starts give up and running scenario processes are terminated, so every `with`
+block (runner.Services) unwinds and stops what it started.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,40 @@ import requests
 
 class ServiceStartError(RuntimeError):
     """A service process died or never answered its health URL."""
+
+
+STOPPING = threading.Event()
+"""Set when the whole command is being interrupted: start nothing more."""
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+
+
+def run_tracked(command: list[str], **kwargs: object) -> int:
+    """subprocess.run for a long child (a pytest run): request_stop() terminates it; an exception here kills it."""
+    if STOPPING.is_set():
+        return -signal.SIGTERM
+    with subprocess.Popen(command, **kwargs) as proc:  # type: ignore[call-overload]
+        with _children_lock:
+            _children.add(proc)
+        try:
+            return proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+
+
+def request_stop() -> None:
+    """Stop everything: no new start, and every tracked child terminated (their callers then clean up)."""
+    STOPPING.set()
+    with _children_lock:
+        running = list(_children)
+    for proc in running:
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
 
 
 @dataclass
@@ -47,8 +84,12 @@ class ServiceProcess:
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if STOPPING.is_set():
+                self.stop()
+                raise ServiceStartError(f"{self.name}: start abandoned, the command is stopping")
             if self.process.poll() is not None:
-                raise ServiceStartError(f"{self.name} exited with code {self.process.returncode}:\n{self.log_tail()}")
+                raise ServiceStartError(f"{self.name} exited with code {self.process.returncode}: "
+                                        f"{self.log_reason()} (log: {self.log_path})")
             try:
                 if requests.get(self.health_url, timeout=1).status_code < 500:
                     return
@@ -57,7 +98,8 @@ class ServiceProcess:
             time.sleep(0.05)
         self.stop()
         raise ServiceStartError(
-            f"{self.name} did not answer {self.health_url} within {timeout:.0f}s:\n{self.log_tail()}"
+            f"{self.name} did not answer {self.health_url} within {timeout:.0f}s: {self.log_reason()} "
+            f"(log: {self.log_path})"
         )
 
     def log_tail(self, lines: int = 20) -> str:
@@ -65,6 +107,14 @@ class ServiceProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def log_reason(self) -> str:
+        """The log's last line that reads like a reason (not a traceback frame nor a gunicorn status line)."""
+        for line in reversed(self.log_tail(60).splitlines()):
+            text = line.strip()
+            if text and not line[:1].isspace() and not text.startswith(("[", "Traceback", "^")):
+                return text[:300]
+        return "no reason in its log"
 
     def stop(self) -> None:
         proc = self.process

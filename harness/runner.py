@@ -23,8 +23,9 @@ from segur_harness import __version__
 from segur_harness.allure_report import generate_html
 from segur_harness.catalogue import Catalogue, load_catalogue, requirement_tag
 from segur_harness.config import FEATURES_DIR, PACKAGE_DIR, STEPS_DIR, config
+from segur_harness.errors import request_problem
 from segur_harness.evidence import write_evidence
-from segur_harness.processes import ServiceProcess, ServiceStartError, python_command
+from segur_harness.processes import STOPPING, ServiceProcess, ServiceStartError, python_command, run_tracked
 from segur_harness.services import (
     Endpoint,
     mock_endpoints,
@@ -36,12 +37,15 @@ from segur_harness.services import (
     validator_process,
 )
 from segur_harness.store import Store
-from segur_harness.summary import build_summary
+from segur_harness.summary import EXIT_CODES, build_summary
 from segur_harness.versions import rule_pack_versions
 
 PYTEST_INI = PACKAGE_DIR / "pytest-run.ini"
 
-EXIT_PASSED, EXIT_FAILED, EXIT_ERROR, EXIT_NOTHING_SELECTED = 0, 1, 2, 3
+EXIT_ERROR = EXIT_CODES["broken"]
+"""Usage, configuration or start-up error (the other exit codes: summary.EXIT_CODES)."""
+SUT_PROBE_SECONDS = 10.0
+"""How long a SUT named by --sut URL gets to answer GET /adapter/v1/info before the run."""
 
 
 class SelectionError(ValueError):
@@ -77,8 +81,25 @@ def selection_expression(opts: RunOptions, catalogue: Catalogue) -> str | None:
             raise SelectionError(f"no requirement of the catalogue applies to couloir {opts.couloir!r}")
         parts.append("(" + " or ".join(r.tag for r in reqs) + ")")
     if opts.tags:
-        parts.append("(" + re.sub(r"@(?=\w)", "", opts.tags) + ")")  # Gherkin spelling @TAG accepted
+        tags = re.sub(r"@(?=\w)", "", opts.tags)  # Gherkin spelling @TAG accepted
+        problem = _expression_problem(tags)
+        if problem:
+            raise SelectionError(f"--tags {opts.tags!r}: not a valid expression ({problem})")
+        parts.append(f"({tags})")
     return " and ".join(parts) or None
+
+
+def _expression_problem(expression: str) -> str | None:
+    """Why pytest would refuse this -m expression, when pytest's parser can tell us (a private API: optional)."""
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:
+        return None
+    try:
+        Expression.compile(expression)
+    except Exception as exc:  # noqa: BLE001 - pytest's ParseError moves between versions
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
 
 
 def default_out_dir() -> Path:
@@ -129,24 +150,45 @@ def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Pat
     }
     started = time.time()
     stdout = subprocess.DEVNULL if quiet else None
-    done = subprocess.run(python_command(*args), env=env, stdout=stdout, stderr=stdout, stdin=subprocess.DEVNULL)
+    returncode = run_tracked(python_command(*args), env=env, stdout=stdout, stderr=stdout, stdin=subprocess.DEVNULL)
     ended = time.time()
     try:
         data = json.loads(results_file.read_text(encoding="utf-8"))
         records = data["scenarios"]
     except (OSError, ValueError, KeyError):
         records = []
-    return ScenarioRun(records, done.returncode, started, ended)
+    return ScenarioRun(records, returncode, started, ended)
 
 
 def sut_info(url: str) -> dict[str, Any]:
-    """What the SUT says about itself (adapter /info), for the report."""
+    """What the SUT says about itself (adapter /info), for the report; {"error": ...} when it cannot say."""
+    target = url.rstrip("/") + "/adapter/v1/info"
     try:
-        reply = requests.get(url.rstrip("/") + "/adapter/v1/info", timeout=5)
-        info = reply.json() if reply.ok else {"error": f"HTTP {reply.status_code}"}
-    except (requests.RequestException, ValueError) as exc:
-        info = {"error": f"adapter info unavailable: {exc}"}
+        reply = requests.get(target, timeout=SUT_PROBE_SECONDS)
+    except requests.RequestException as exc:
+        return {"url": url, "info": {"error": f"GET {target}: {request_problem(exc, SUT_PROBE_SECONDS)}"}}
+    if not reply.ok:
+        return {"url": url, "info": {"error": f"GET {target}: HTTP {reply.status_code}"}}
+    try:
+        info = reply.json()
+    except ValueError:
+        return {"url": url, "info": {"error": f"GET {target}: HTTP {reply.status_code} with a body that is not JSON"}}
+    if not isinstance(info, dict):
+        return {"url": url, "info": {"error": f"GET {target}: expected a JSON object, got {info!r:.100}"}}
     return {"url": url, "info": info}
+
+
+def pytest_problem(exitstatus: int, records: list[dict[str, Any]]) -> str | None:
+    """Why the scenario process itself failed (not a scenario's verdict), or None."""
+    if exitstatus in (0, 1, 5) and (records or exitstatus == 5):
+        return None
+    if exitstatus == 4:
+        return "pytest refused the run (usage error, exit 4): check the --tags expression"
+    if exitstatus == 2:
+        return "the scenario run was interrupted or could not collect the scenarios (pytest exit 2): see the output"
+    if exitstatus in (0, 1):
+        return f"the scenario process (pytest exit {exitstatus}) wrote no results"
+    return f"the scenario process ended abnormally (pytest exit {exitstatus}): see the output"
 
 
 class Services(ExitStack):
@@ -181,6 +223,8 @@ class Services(ExitStack):
         return self
 
     def _start(self, proc: ServiceProcess) -> None:
+        if STOPPING.is_set():
+            raise ServiceStartError(f"{proc.name}: not started, the command is stopping")
         self.callback(proc.stop)
         proc.start()
 
@@ -195,8 +239,28 @@ def _say(message: str) -> None:
     print(f"segur-harness: {message}", file=sys.stderr, flush=True)
 
 
+def skip_reasons(summary: dict[str, Any]) -> list[str]:
+    """The distinct reasons scenarios were skipped (what material is missing), most frequent first."""
+    found: dict[str, int] = {}
+    for scenario in summary["scenarios"]:
+        for message in scenario["messages"] if scenario["status"] == "skipped" else []:
+            found[message] = found.get(message, 0) + 1
+    return [f"{reason} ({count} scenarios)" for reason, count in sorted(found.items(), key=lambda kv: -kv[1])]
+
+
+def prepare_out(out: Path) -> str | None:
+    """Create the output folder; a one-line problem (naming --out) when it cannot be one."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out}: exists and is not a folder; name a folder (or a path that does not exist yet)"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--out {out}: cannot create the folder ({exc.strerror or exc})"
+    return None
+
+
 def run(opts: RunOptions) -> int:
-    """The full conformance run; exit code 0 iff every selected scenario passed."""
+    """The full conformance run; the exit code is summary.EXIT_CODES[verdict] (see README)."""
     cfg = config()
     catalogue = load_catalogue()
     try:
@@ -206,18 +270,25 @@ def run(opts: RunOptions) -> int:
         return EXIT_ERROR
     default_out = opts.out is None
     out = (opts.out or default_out_dir()).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    problem = prepare_out(out)
+    if problem:
+        _say(problem)
+        return EXIT_ERROR
+    reference = opts.sut == "reference"
+    if not reference:
+        probe = sut_info(opts.sut)
+        if "error" in probe["info"]:
+            _say(f"the SUT at {opts.sut} does not answer: {probe['info']['error']} (start it, or fix --sut)")
+            return EXIT_ERROR
     store_file = out / "exchanges.sqlite"
     started = time.time()
     try:
-        with Services(cfg, store_file, out / "logs", with_sut=opts.sut == "reference") as services:
-            if opts.sut == "reference":
+        with Services(cfg, store_file, out / "logs", with_sut=reference) as services:
+            if reference:
                 _proc, sut_url = services.start_reference_sut(opts.defect)
             else:
                 sut_url = opts.sut
             sut = sut_info(sut_url)
-            if "error" in sut["info"] and opts.sut != "reference":
-                _say(f"warning: the SUT at {sut_url} did not answer /adapter/v1/info: {sut['info']['error']}")
             result = run_scenarios(
                 sut_url, services.endpoints, store_file, out, expression, quiet=opts.quiet, allure=True,
                 validator_url=services.validator_url,
@@ -228,7 +299,9 @@ def run(opts: RunOptions) -> int:
     ended = time.time()
     selection = {"requirements": opts.requirements, "tags": opts.tags, "couloir": opts.couloir,
                  "expression": expression, "defect": opts.defect}  # fmt: skip
-    summary = build_summary(result.records, catalogue, started_at=started, ended_at=ended, sut=sut, selection=selection)
+    run_problem = pytest_problem(result.exitstatus, result.records)
+    summary = build_summary(result.records, catalogue, started_at=started, ended_at=ended, sut=sut,
+                            selection=selection, problems=[run_problem] if run_problem else [])
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     if opts.evidence:
         metadata = {
@@ -255,7 +328,19 @@ def run(opts: RunOptions) -> int:
         f"{counts['total']} scenarios: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['broken']} broken, {counts['skipped']} skipped. Report: {out}"
     )
-    if counts["total"] == 0:
-        _say("no scenario matched the selection")
-        return EXIT_NOTHING_SELECTED
-    return EXIT_PASSED if summary["passed"] else EXIT_FAILED
+    for line in summary["problems"][:10]:
+        _say(f"broken: {line}")
+    if summary["verdict"] == "incomplete":
+        for reason in skip_reasons(summary)[:3]:
+            _say(reason)
+    _say(VERDICT_LINES[summary["verdict"]])
+    return EXIT_CODES[summary["verdict"]]
+
+
+VERDICT_LINES = {
+    "passed": "verdict: passed (exit 0)",
+    "failed": "verdict: the SUT failed scenarios (exit 1)",
+    "broken": "verdict: broken, the harness could not judge some scenarios; the SUT is not blamed for them (exit 2)",
+    "nothing-selected": "verdict: no scenario matched the selection (exit 3)",
+    "incomplete": "verdict: passed but incomplete, scenarios were skipped for missing material (exit 4)",
+}

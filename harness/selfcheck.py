@@ -6,6 +6,8 @@ of that section only, so it is run against that section's scenarios; the
 other defects against the sections no prefix names. Variants run in parallel
 lanes (`[selfcheck] lanes`), each with its own mocks, store, ports and SUT;
 the CDA validation service is shared so its compiled schematrons stay warm.
+On Ctrl-C or SIGTERM (a KeyboardInterrupt in the main thread) every lane is told
+to stop (processes.request_stop) and unwinds its own services before the command exits.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from segur_harness.catalogue import Catalogue, load_catalogue
 from segur_harness.config import config
-from segur_harness.processes import ServiceStartError, free_port
+from segur_harness.processes import STOPPING, ServiceStartError, free_port, request_stop
 from segur_harness.runner import RunOptions, SelectionError, Services, run_scenarios, selection_expression
 from segur_harness.services import MOCK_NAMES
 
@@ -68,7 +70,9 @@ def _lane_config(cfg: dict[str, Any], lane: int) -> dict[str, Any]:
         return cfg
     out = copy.deepcopy(cfg)
     for name in MOCK_NAMES:
-        out["mocks"][name]["port"] = free_port()
+        section = out["mocks"][name]
+        for key in [k for k in section if k == "port" or k.endswith("_port")]:  # service and admin ports
+            section[key] = free_port()
     out["sut"]["port"] = free_port()
     return out
 
@@ -102,7 +106,7 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
             def lane_run(lane: int, services: Services) -> None:
                 while True:
                     with lock:
-                        if not pending:
+                        if not pending or STOPPING.is_set():
                             return
                         variant = pending.pop(0)
                     label = variant or CONFORMANT
@@ -128,8 +132,13 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
                     lane_run(index, services)
 
             with ThreadPoolExecutor(max_workers=lanes) as pool:
-                for future in [pool.submit(lane, i) for i in range(lanes)]:
-                    future.result()
+                futures = [pool.submit(lane, i) for i in range(lanes)]
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:  # Ctrl-C, SIGTERM or a lane's failure: every lane stops and cleans up
+                    request_stop()
+                    raise
     except ServiceStartError as exc:
         print(f"selfcheck: could not start the services: {exc}", file=sys.stderr)
         return 2

@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from segur_harness.mocks.framework.serving import gunicorn_command, mock_app_spec
-from segur_harness.pki import ensure_pki
+from segur_harness.mocks.mss.settings import SERVICE as MSS_SERVICE
+from segur_harness.mocks.mss.settings import admin_port
+from segur_harness.mocks.registry import TCP_SERVICES
+from segur_harness.pki import ensure_mss_pki
 from segur_harness.processes import ServiceProcess, ServiceStartError, port_is_free, python_command
 
-MOCK_NAMES = ("insi", "dmp", "psc")
+MOCK_NAMES = ("insi", "dmp", "psc", "mss")
 """Mocks started for a run, in start order (each has a [mocks.<name>] config section)."""
+TCP_ENDPOINT_NAMES = {"mss": MSS_SERVICE}
+"""TCP mocks (mocks/framework/tcp.py): their name in `mocks serve` lines, SEGUR_MOCKS and the store."""
 
 
 @dataclass(frozen=True)
@@ -27,18 +32,28 @@ def mock_endpoints(cfg: dict[str, Any]) -> list[Endpoint]:
     out = []
     for name in MOCK_NAMES:
         section = cfg["mocks"][name]
+        if name in TCP_SERVICES:
+            out.append(Endpoint(TCP_ENDPOINT_NAMES[name], f"smtp://{host}:{section['port']}",
+                                f"http://{host}:{admin_port(section)}/_admin"))
+            continue
         base = f"http://{host}:{section['port']}"
         out.append(Endpoint(name, base + section.get("path", ""), base + "/_admin"))
     return out
 
 
+def _psc_introspection(cfg: dict[str, Any]) -> str:
+    section = cfg["mocks"]["mss"]
+    return section.get("introspection_url") or f"http://{cfg['mocks']['host']}:{cfg['mocks']['psc']['port']}/introspect"
+
+
 def shared_env(cfg: dict[str, Any]) -> dict[str, str]:
     """Environment every child (mocks, reference SUT) gets: the test PKI they agree on, as an absolute path.
 
-    The PKI (CA, server and client certificates, the DMP "certificat de cachet")
+    The PKI (CA, server and client certificates, the DMP "certificat de cachet",
+    the MSSanté RSA server and application certificates)
     is generated once and reused until close to expiry.
     """
-    pki = ensure_pki(Path(cfg["mocks"]["dmp"]["pki_dir"]).expanduser().resolve())
+    pki = ensure_mss_pki(Path(cfg["mocks"]["dmp"]["pki_dir"]).expanduser().resolve())
     return {"SEGUR__MOCKS__DMP__PKI_DIR": str(pki.directory)}
 
 
@@ -46,6 +61,8 @@ def taken_ports(cfg: dict[str, Any], *, with_sut: bool, with_validator: bool = T
     """Every configured port a run needs that is already taken, named with its setting (all at once)."""
     wanted = [(cfg["mocks"]["host"], int(cfg["mocks"][name]["port"]), f"the {name} mock",
                f"SEGUR__MOCKS__{name.upper()}__PORT") for name in MOCK_NAMES]
+    wanted += [(cfg["mocks"]["host"], admin_port(cfg["mocks"][name]), f"the {name} mock admin API",
+                f"SEGUR__MOCKS__{name.upper()}__ADMIN_PORT") for name in MOCK_NAMES if name in TCP_SERVICES]
     if with_validator:
         wanted.append((cfg["validator"]["host"], int(cfg["validator"]["port"]), "the validation service",
                        "SEGUR__VALIDATOR__PORT"))
@@ -61,20 +78,27 @@ def mocks_env_json(endpoints: list[Endpoint]) -> str:
 
 
 def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int | None = None) -> list[ServiceProcess]:
-    """One gunicorn process per mock, sharing the SQLite store.
+    """One process per mock, sharing the SQLite store: gunicorn for HTTP mocks, `python -m` for TCP ones.
 
-    The command line (worker model, limits) is mocks/framework/serving.py's.
+    The gunicorn command line (worker model, limits) is mocks/framework/serving.py's.
     """
     host = cfg["mocks"]["host"]
     workers = workers or int(cfg["mocks"].get("workers", 1))
     procs = []
-    for endpoint in mock_endpoints(cfg):
-        port = cfg["mocks"][endpoint.service]["port"]
+    for name, endpoint in zip(MOCK_NAMES, mock_endpoints(cfg), strict=True):
+        port = cfg["mocks"][name]["port"]
         if not port_is_free(host, port):
             raise ServiceStartError(
-                f"port {port} for the {endpoint.service} mock is taken; stop what uses it or set "
-                f"SEGUR__MOCKS__{endpoint.service.upper()}__PORT"
+                f"port {port} for the {name} mock is taken; stop what uses it or set "
+                f"SEGUR__MOCKS__{name.upper()}__PORT"
             )
+        if name in TCP_SERVICES:
+            section = cfg["mocks"][name]
+            command = python_command("-m", TCP_SERVICES[name], "--port", str(port), "--admin-port",
+                                     str(admin_port(section)), "--introspection-url", _psc_introspection(cfg))
+            procs.append(ServiceProcess(name=f"{name} mock", command=command, health_url=endpoint.admin + "/health",
+                                        log_path=log_dir / f"mock-{name}.log", env={"SEGUR_STORE": str(store)}))
+            continue
         command = gunicorn_command(mock_app_spec(endpoint.service), host, int(port), workers)
         procs.append(
             ServiceProcess(

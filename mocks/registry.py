@@ -1,4 +1,4 @@
-"""Which mocks exist and how to build each one's WSGI app (used by `mocks serve`)."""
+"""Which mocks exist and how to build each one's WSGI app, or which module runs a TCP mock (`mocks serve`)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def _psc(cfg: dict[str, Any]) -> MockService:
 
 
 SERVICES: dict[str, Callable[[dict[str, Any]], MockService]] = {"insi": _insi, "dmp": _dmp, "psc": _psc}
+TCP_SERVICES: dict[str, str] = {"mss": "segur_harness.mocks.mss"}
+"""Mocks that are not HTTP (framework/tcp.py): the module `python -m` runs, one process per mock."""
 
 
 def build_app(name: str, cfg: dict[str, Any] | None = None) -> Flask:

@@ -1,7 +1,10 @@
 """HTTP client for the SUT adapter contract (sut/openapi.json), used by the steps.
 
 Every call is attached to the Allure report and kept as `last`, so a failed
-assertion can show what the SUT actually answered.
+assertion can show what the SUT actually answered. An unexpected HTTP status is
+the SUT's failure (AdapterError, an AssertionError); a call that cannot connect,
+times out or gets a body that is not JSON is infrastructure trouble (HarnessError):
+the scenario is broken, the SUT is not blamed.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+
+from segur_harness.errors import HarnessError, request_problem
 
 from .evidence import attach_json
 
@@ -42,22 +47,33 @@ class AdapterClient:
 
     def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,),
              params: dict[str, str] | None = None) -> AdapterReply:
-        response = self.session.request(method, self.base + path, json=body, params=params, timeout=self.timeout)
+        response = self._send(method, path, json=body, params=params)
         try:
             payload: Any = response.json() if response.content else None
+            json_body = True
         except ValueError:
-            payload = response.text
+            payload, json_body = response.text, False
         reply = AdapterReply(method, path, response.status_code, payload)
         self.last = reply
         attach_json(f"adapter {method} {path} (HTTP {response.status_code})",
                     {"request": body, "params": params, "status": response.status_code, "response": payload})
         if expect and response.status_code not in expect:
             raise AdapterError(f"SUT adapter: expected HTTP {'/'.join(map(str, expect))}, got {reply.describe()}")
+        if not json_body:
+            raise HarnessError(f"SUT adapter {method} {self.base + path}: HTTP {response.status_code} with a body "
+                               f"that is not JSON: {response.text[:200]!r}")
         return reply
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            problem = request_problem(exc, self.timeout)
+            raise HarnessError(f"SUT adapter {method} {self.base + path}: {problem}") from None
 
     def fetch_bytes(self, path: str) -> bytes:
         """GET a non-JSON resource (a CDA document) and return its exact bytes."""
-        response = self.session.get(self.base + path, timeout=self.timeout)
+        response = self._send("GET", path)
         self.last = AdapterReply("GET", path, response.status_code, f"<{len(response.content)} bytes>")
         attach_json(f"adapter GET {path} (HTTP {response.status_code})",
                     {"status": response.status_code, "content_type": response.headers.get("Content-Type"),

@@ -1,10 +1,16 @@
-"""Client of one mock's admin API (mocks/framework/admin.py): reset, scenario tag, exchanges, behaviours."""
+"""Client of one mock's admin API (mocks/framework/admin.py): reset, scenario tag, exchanges, behaviours.
+
+Any failure of an admin call (mock down, timeout, error status, garbage) is the
+harness's trouble, never the SUT's: it raises HarnessError (the scenario is broken).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import requests
+
+from segur_harness.errors import HarnessError, request_problem
 
 from .evidence import attach_json
 
@@ -19,20 +25,28 @@ class MockAdmin:
         self.timeout = timeout
         self.since_id = 0
 
-    def _check(self, response: requests.Response) -> Any:
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = self.admin + path
+        try:
+            response = requests.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise HarnessError(f"{self.name} mock admin {method} {url}: {request_problem(exc, self.timeout)}") from None
         if not response.ok:
-            raise AssertionError(f"{self.name} mock admin {response.request.method} {response.url}: "
-                                 f"HTTP {response.status_code} {response.text[:500]}")
-        return response.json() if response.content else None
+            raise HarnessError(f"{self.name} mock admin {method} {url}: HTTP {response.status_code} "
+                               f"{response.text[:300]!r}")
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            raise HarnessError(f"{self.name} mock admin {method} {url}: answer is not JSON: "
+                               f"{response.text[:200]!r}") from None
 
     def reset(self) -> None:
-        self._check(requests.post(self.admin + "/reset", timeout=self.timeout))
+        self._call("POST", "/reset")
 
     def start_scenario(self, scenario_id: str | None) -> None:
         """Tag later exchanges with `scenario_id` and remember where this run of it starts."""
-        self._check(requests.put(self.admin + "/scenario", json={"scenario_id": scenario_id}, timeout=self.timeout))
-        previous = self._check(requests.get(self.admin + "/exchanges", timeout=self.timeout,
-                                            params={"scenario_id": scenario_id or "", "bodies": "0"}))
+        self._call("PUT", "/scenario", json={"scenario_id": scenario_id})
+        previous = self._call("GET", "/exchanges", params={"scenario_id": scenario_id or "", "bodies": "0"})
         self.since_id = max((e["id"] for e in previous or []), default=0)
 
     def exchanges(self, scenario_id: str | None) -> list[dict[str, Any]]:
@@ -40,7 +54,7 @@ class MockAdmin:
         params = {"since_id": str(self.since_id)}
         if scenario_id is not None:
             params["scenario_id"] = scenario_id
-        found = self._check(requests.get(self.admin + "/exchanges", params=params, timeout=self.timeout))
+        found = self._call("GET", "/exchanges", params=params)
         attach_json(f"{self.name} mock: {len(found)} exchange(s) recorded", found)
         return found
 
@@ -48,4 +62,4 @@ class MockAdmin:
                       operation: str | None = None) -> None:
         body = {"kind": kind, "params": params, "times": times, "operation": operation}
         attach_json(f"{self.name} mock: behaviour {kind} injected", body)
-        self._check(requests.post(self.admin + "/behaviours", json=body, timeout=self.timeout))
+        self._call("POST", "/behaviours", json=body)

@@ -4,6 +4,12 @@ Reads where the SUT and the mocks are (env SEGUR_SUT_URL, SEGUR_MOCKS), gives
 the steps their fixtures, and isolates scenarios: before each one every mock
 is reset and told the scenario ID (so its exchanges are tagged), and the SUT
 is reset. Once per session the SUT is told where the national services are.
+
+pytest-bdd runs every step (and the isolation hook) in the call phase, so a
+failure is classified here: an AssertionError is the SUT's failure; a
+HarnessError (SUT adapter or mock unreachable, timing out, answering garbage) or
+any other exception raised in harness code makes the scenario `broken`, with one
+line saying why (report.user_properties BROKEN_PROPERTY, read by segur_harness.collect).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from typing import Any
 import pytest
 
 from segur_harness.catalogue import TAG_PREFIX
+from segur_harness.collect import BROKEN_PROPERTY
+from segur_harness.errors import HarnessError
 from segur_harness.features_index import index_features, split_scenario_name
 from segur_harness.validation import Engine, get_engine
 from segur_harness.validation.remote import RemoteEngine
@@ -35,6 +43,28 @@ SESSION_INSI_TIMEOUT_SECONDS = 2.0
 
 _session: dict[str, Any] = {}
 
+
+def broken_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
+    """Why this exception makes the scenario broken, or None when it is the SUT's failure (or a skip)."""
+    exc = excinfo.value
+    if isinstance(exc, AssertionError | pytest.skip.Exception | pytest.fail.Exception | pytest.xfail.Exception):
+        return None
+    first_line = (str(exc).strip().splitlines() or [""])[0][:500]
+    if isinstance(exc, HarnessError):
+        return f"harness: {first_line}"
+    entry = excinfo.traceback[-1] if excinfo.traceback else None
+    where = f" at {entry.path}:{entry.lineno + 1}" if entry is not None else ""
+    return f"harness error{where}: {type(exc).__name__}: {first_line}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed and call.excinfo is not None:
+        reason = broken_reason(call.excinfo)
+        if reason:
+            report.user_properties.append((BROKEN_PROPERTY, reason))
+    return report
 
 
 def pytest_configure(config: pytest.Config) -> None:

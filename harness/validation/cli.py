@@ -1,8 +1,11 @@
-"""`segur-harness validate PATH... [--format text|json|junit] [--pack DIR] [--output FILE]`.
+"""`segur-harness validate PATH... [--format text|json|junit] [--pack DIR] [--output FILE] [--allow-partial]`.
 
-Exit 0 iff every input is valid, 1 when something is invalid, 2 on usage
-errors (bad option, unusable --pack). Never a traceback: bad input becomes an
-error finding in the report.
+Exit 0 iff every input is valid and every layer ran; 1 when something is
+invalid; 4 when nothing is invalid but some layers could not run (no pack: a
+partial verdict is not a pass, unless --allow-partial); 2 on usage errors (a
+path that does not exist, an unusable --pack, a named pack location that is
+missing). The parser lives in segur_harness.cli (one tree); this module holds
+its arguments and the logic.
 """
 
 from __future__ import annotations
@@ -11,54 +14,52 @@ import argparse
 import sys
 from pathlib import Path
 
-from segur_harness.validation.engine import get_engine
-from segur_harness.validation.model import Report
-from segur_harness.validation.pack import PackError
-
-EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 4
+PROG = "segur-harness validate"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too, but prints usage; keep that, no traceback
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="segur-harness validate",
-        description="Validate CDA R2 documents, IHE_XDM.ZIP archives or folders as ANS does.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The validate options, on the parser segur_harness.cli gives (or a standalone one)."""
     parser.add_argument("paths", nargs="+", metavar="PATH", help="CDA file, XDM zip, or folder (recursive)")
-    parser.add_argument("--format", choices=("text", "json", "junit"), default="text")
-    parser.add_argument(
-        "--pack",
-        metavar="DIR",
-        help="CI-SIS TestContenuCDA pack (default: env SEGUR_CISIS_PACK, config, installed pack)",
-    )
+    parser.add_argument("--format", choices=("text", "json", "junit"), default="text", help="report format")
+    parser.add_argument("--pack", metavar="DIR",
+                        help="CI-SIS TestContenuCDA pack (default: env SEGUR_CISIS_PACK, config, installed pack)")
     parser.add_argument("--output", metavar="FILE", help="write the report there instead of stdout")
-    return parser
+    parser.add_argument("--allow-partial", action="store_true",
+                        help="exit 0 even when some layers could not run (e.g. no pack): the verdict is partial")
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: object, fmt: str) -> str:
     if fmt == "json":
-        return report.to_json() + "\n"
+        return report.to_json() + "\n"  # type: ignore[attr-defined]
     if fmt == "junit":
-        return report.to_junit()
-    return report.to_text()
+        return report.to_junit()  # type: ignore[attr-defined]
+    return report.to_text()  # type: ignore[attr-defined]
 
 
-def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+def _usage(message: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate `args.paths`; the exit code says valid, invalid, partial or usage error."""
+    from segur_harness.config import named_location_problems
+    from segur_harness.validation.engine import get_engine
+    from segur_harness.validation.model import Report
+    from segur_harness.validation.pack import PackError
+
+    missing = [raw for raw in args.paths if not Path(raw).exists()]
+    if missing:
+        return _usage(f"no such file or folder: {', '.join(missing)}")
+    if not args.pack:
+        named = named_location_problems(which=("SEGUR_REFERENCE_DIR", "SEGUR_CISIS_PACK"))
+        if named:
+            return _usage("; ".join(named) + " (fix or unset it, or give --pack DIR)")
     try:
         engine = get_engine(Path(args.pack) if args.pack else None)
     except PackError as exc:
-        sys.stderr.write(f"segur-harness validate: error: --pack: {exc}\n")
-        return EXIT_USAGE
+        return _usage(f"--pack: {exc}")
     report = Report([], engine.info())
     for raw in args.paths:
         report.extend(engine.validate_path(Path(raw)))
@@ -67,12 +68,24 @@ def main(argv: list[str] | None = None) -> int:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            sys.stderr.write(f"segur-harness validate: error: cannot write {args.output}: {exc}\n")
-            return EXIT_USAGE
+            return _usage(f"cannot write {args.output}: {exc.strerror or exc}")
     else:
         sys.stdout.write(text)
-    return EXIT_VALID if report.valid else EXIT_INVALID
+    if not report.valid:
+        return EXIT_INVALID
+    if report.partial and not args.allow_partial:
+        why = engine.pack_problem or "see the report"
+        sys.stderr.write(f"{PROG}: partial verdict, some checks did not run ({why}); --allow-partial accepts it\n")
+        return EXIT_PARTIAL
+    return EXIT_VALID
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry (`python -m segur_harness.validation.cli`); `segur-harness validate` is the usual way."""
+    from segur_harness.cli import main as cli_main
+
+    return cli_main(["validate", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -1,5 +1,7 @@
 """`segur-harness pack install [--ref COMMIT] [--url URL] [--force]`: fetch the ANS pack into the user cache.
 
+The parser lives in segur_harness.cli (one tree); this module holds the options and the logic.
+
 Downloads the public repository archive at a pinned commit, extracts only the
 folders the engine uses (safely: same ZIP hardening as XDM archives), checks
 the layout, and records repository/commit/URL in .segur-pack.json so reports
@@ -15,6 +17,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -30,6 +33,7 @@ PINNED_COMMIT = "61e148b6b83b532a3c743e7f6a5f988015eda007"
 
 KEEP = ("schematrons", "jeuxDeValeurs", "infrastructure", "ExemplesCDA")
 MAX_DOWNLOAD = 1024 * 1024 * 1024
+DOWNLOAD_SECONDS = 900
 LIMITS = zipguard.Limits(
     max_archive_bytes=MAX_DOWNLOAD,
     max_members=200_000,
@@ -63,6 +67,8 @@ def archive_url(ref: str) -> str:
 
 
 def _download(url: str, target: Path) -> None:
+    """Fetch `url` into `target`, bounded in size, per-read time and total time."""
+    deadline = time.monotonic() + DOWNLOAD_SECONDS
     try:
         with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:  # noqa: S310
             total = 0
@@ -70,6 +76,8 @@ def _download(url: str, target: Path) -> None:
                 total += len(chunk)
                 if total > MAX_DOWNLOAD:
                     raise InstallError(f"download larger than {MAX_DOWNLOAD} bytes, refused")
+                if time.monotonic() > deadline:
+                    raise InstallError(f"download of {url} took more than {DOWNLOAD_SECONDS} s, abandoned")
                 out.write(chunk)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise InstallError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
@@ -153,18 +161,17 @@ def _set_current(path: Path) -> None:
     (packs_dir() / "current.json").write_text(json.dumps({"path": str(path)}), encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="segur-harness pack install",
-        description="Download the ANS CI-SIS TestContenuCDA pack into the user cache.",
-    )
-    parser.add_argument("--ref", default=PINNED_COMMIT, help=f"commit to install (default {PINNED_COMMIT})")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `pack install` options, on the parser segur_harness.cli gives."""
+    parser.add_argument("--ref", default=PINNED_COMMIT, metavar="COMMIT",
+                        help=f"commit to install (default {PINNED_COMMIT})")
     parser.add_argument("--url", help="archive URL (default: GitHub archive of --ref; file:// accepted)")
     parser.add_argument("--force", action="store_true", help="download again even if already installed")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code in (0, None) else 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Install; exit 0 on success, 1 when the download, extraction or check failed (one line)."""
+    sys.stderr.write(f"segur-harness pack install: getting {args.url or archive_url(args.ref)} ...\n")
     try:
         folder = install(args.ref, args.url, args.force)
     except InstallError as exc:
@@ -174,5 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`pack install` with `argv` its options (kept for callers of this module); exit codes as run()."""
+    from segur_harness.cli import main as cli_main
+
+    return cli_main(["pack", "install", *(sys.argv[1:] if argv is None else argv)])
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -5,6 +5,7 @@ POST /_admin/reset                forget behaviours and per-run state (never the
 PUT  /_admin/scenario             {"scenario_id": "..."}: tag later exchanges with it (null clears)
 GET  /_admin/exchanges            ?scenario_id=&operation=&since_id=&bodies=0 : recorded exchanges
 POST /_admin/behaviours           {"kind": "delay|fault|outage", "operation": null, "params": {}, "times": null}
+                                  (TCP mocks, tcp.py: kinds refuse|delay|drop|reply)
 GET  /_admin/behaviours           the behaviours in force
 DELETE /_admin/behaviours         remove every behaviour
 """
@@ -24,7 +25,8 @@ def _bad(message: str) -> tuple[Response, int]:
     return jsonify({"error": message}), 400
 
 
-def admin_blueprint(service: MockService, store: Store) -> Blueprint:
+def admin_blueprint(service: MockService, store: Store, kinds: tuple[str, ...] = BEHAVIOUR_KINDS) -> Blueprint:
+    """The admin API of `service`; `kinds` are the behaviour kinds it accepts (HTTP ones by default)."""
     bp = Blueprint(f"admin_{service.name}", __name__)
 
     @bp.get("/health")
@@ -70,8 +72,8 @@ def admin_blueprint(service: MockService, store: Store) -> Blueprint:
         if not isinstance(data, dict):
             return _bad("expected a JSON object")
         kind = data.get("kind")
-        if kind not in BEHAVIOUR_KINDS:
-            return _bad(f"kind must be one of {', '.join(BEHAVIOUR_KINDS)}")
+        if kind not in kinds:
+            return _bad(f"kind must be one of {', '.join(kinds)}")
         params = data.get("params") or {}
         times = data.get("times")
         if not isinstance(params, dict) or (times is not None and not isinstance(times, int)):

@@ -1,0 +1,82 @@
+"""The MSSanté SMTP mock as one object: the SMTP server and its admin API, both on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+import warnings
+from pathlib import Path
+
+from segur_harness.mocks.framework.tcp import AdminServer, TcpRecorder, TcpServer, admin_app
+from segur_harness.pki import Pki, rsa_server_cert
+from segur_harness.store import Store
+
+from .directory import Directory
+from .handler import MssHandler
+from .settings import SERVICE, MssSettings
+from .smtp import RecordedSMTP
+from .tls import TlsPolicy, server_context
+
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")  # aiosmtpd sets it itself
+
+
+def load_replies(path: Path, hostname: str) -> dict[str, str]:
+    with open(path, "rb") as handle:
+        replies = dict(tomllib.load(handle)["replies"])
+    replies["greeting"] = replies["greeting"].format(hostname=hostname)
+    return replies
+
+
+class MssService:
+    """The admin API's view of the mock (service name, reset)."""
+
+    name = SERVICE
+
+    def reset(self) -> None:
+        """No per-run state besides the store (behaviours and scenario are reset by the admin API)."""
+
+
+class MssMock:
+    """SMTP submission (aiosmtpd) + admin API sharing one exchange store."""
+
+    def __init__(self, settings: MssSettings, store: Store) -> None:
+        self.settings = settings
+        pki = Pki(settings.pki_dir)
+        cert, key = rsa_server_cert(pki)
+        if not cert.is_file():
+            raise FileNotFoundError(f"{cert}: no MSSanté server certificate (segur_harness.pki.ensure_mss_pki)")
+        self.tls = server_context(TlsPolicy.load(settings.tls_policy_file), cert, key, pki.ca_cert)
+        self.replies = load_replies(settings.replies_file, settings.hostname)
+        self.recorder = TcpRecorder(store, SERVICE)
+        self.handler = MssHandler(settings, Directory.load(settings.directory_file), self.replies, self.recorder)
+        self.smtp = TcpServer(self._protocol, settings.host, settings.port)
+        self.admin = AdminServer(admin_app(MssService(), store), settings.host, settings.admin_port)
+
+    def _protocol(self, loop: asyncio.AbstractEventLoop) -> RecordedSMTP:
+        ident = self.replies["greeting"].split(" ", 2)[2] if self.replies["greeting"].count(" ") >= 2 else None
+        return RecordedSMTP(
+            self.handler, self.recorder, self.replies, loop=loop, hostname=self.settings.hostname, ident=ident,
+            tls_context=self.tls, require_starttls=True, auth_required=True, auth_require_tls=True,
+            auth_exclude_mechanism=["PLAIN", "LOGIN"], data_size_limit=self.settings.max_message_bytes,
+            timeout=self.settings.idle_timeout, command_call_limit=100,
+        )
+
+    @property
+    def smtp_port(self) -> int:
+        return self.smtp.port
+
+    @property
+    def admin_port(self) -> int:
+        return self.admin.port
+
+    def start(self) -> None:
+        self.admin.start()
+        try:
+            self.smtp.start()
+        except BaseException:
+            self.admin.stop()
+            raise
+
+    def stop(self) -> None:
+        self.smtp.stop()
+        self.admin.stop()
