@@ -21,17 +21,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
-import multiprocessing
 import os
 import sqlite3
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
+import bench_mocks
 from bench_mocks import cpu_seconds, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
@@ -44,7 +43,6 @@ from dmp_support import DOMINIQUE, mtom, signed_vihf, soap  # noqa: E402
 from dmp_xds_support import ITI41_ACTION, Entry, iti41, make_cda, submission_set  # noqa: E402
 
 HOST = "127.0.0.1"
-ROUND_LIMIT = 60.0
 PLACEHOLDER = "1.2.250.1.999.77.0"
 CID = "cda-1@bench.example.org"
 FLOOR_ANSWER = (b'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/'
@@ -129,25 +127,8 @@ def _client(port: int, count: int, out: list, deadline: float) -> None:
     conn.close()
 
 
-def _load_process(args: tuple[int, int, int, float]) -> list:
-    port, threads, per_thread, deadline = args
-    results: list = []
-    pool = [threading.Thread(target=_client, args=(port, per_thread, results, deadline)) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return results
-
-
-def load(port: int, requests: int, clients: int, procs: int = 2) -> tuple[float, list]:
-    per_thread = max(1, requests // clients)
-    deadline = time.monotonic() + ROUND_LIMIT
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
-        start = time.perf_counter()
-        parts = pool.map(_load_process, [(port, clients // procs, per_thread, deadline)] * procs)
-        wall = time.perf_counter() - start
-    return wall, [r for part in parts for r in part]
+def load(port: int, requests: int, clients: int) -> tuple[float, list]:
+    return bench_mocks.load(port, requests, clients, client=_client)
 
 
 def recorded(store: Path) -> tuple[set[str], int]:

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, gunicorn_command, mock_app_spec
@@ -95,10 +96,10 @@ def _client(port: int, count: int, out: list, deadline: float) -> None:
     conn.close()
 
 
-def _load_process(args: tuple[int, int, int, float]) -> list:
-    port, threads, per_thread, deadline = args
+def _load_process(args: tuple[int, int, int, float, Callable[..., None]]) -> list:
+    port, threads, per_thread, deadline, client = args
     results: list = []
-    pool = [threading.Thread(target=_client, args=(port, per_thread, results, deadline)) for _ in range(threads)]
+    pool = [threading.Thread(target=client, args=(port, per_thread, results, deadline)) for _ in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
@@ -106,14 +107,18 @@ def _load_process(args: tuple[int, int, int, float]) -> list:
     return results
 
 
-def load(port: int, requests: int, clients: int, procs: int = 2) -> tuple[float, list]:
-    """(wall seconds, [(latency, status, message_id)]) for `requests` spread over `clients` connections."""
+def load(port: int, requests: int, clients: int, procs: int = 2, client: Callable[..., None] | None = None
+         ) -> tuple[float, list]:
+    """(wall seconds, [(latency, status, message_id)]) for `requests` spread over `clients` connections.
+
+    `client(port, count, out, deadline)` sends `count` requests on one keep-alive connection (default: INSi).
+    """
     per_proc = clients // procs
     per_thread = max(1, requests // clients)
     deadline = time.monotonic() + ROUND_LIMIT
     with multiprocessing.get_context("fork").Pool(procs) as pool:
         start = time.perf_counter()
-        parts = pool.map(_load_process, [(port, per_proc, per_thread, deadline)] * procs)
+        parts = pool.map(_load_process, [(port, per_proc, per_thread, deadline, client or _client)] * procs)
         wall = time.perf_counter() - start
     return wall, [r for part in parts for r in part]
 

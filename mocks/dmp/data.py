@@ -9,11 +9,11 @@ half-loaded.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from segur_harness.mocks.framework.data import load_toml as framework_load_toml
 
 from .protocol import INS_OIDS
 
@@ -29,18 +29,7 @@ class DmpDataError(ValueError):
 
 def load_toml(explicit: str | Path | None, *bundled: str) -> dict[str, Any]:
     """Parse `explicit` when given, else fixtures/<bundled...>; raise DmpDataError naming the file."""
-    if explicit:
-        path = Path(explicit).expanduser()
-        name, reader = str(path), path.read_text
-    else:
-        resource = files("segur_harness.fixtures").joinpath(*bundled)
-        name, reader = "fixtures/" + "/".join(bundled), resource.read_text
-    try:
-        return tomllib.loads(reader(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DmpDataError(f"DMP mock data file {name} is missing.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DmpDataError(f"DMP mock data file {name} is not valid TOML: {exc}.") from exc
+    return framework_load_toml(explicit, *bundled, what="DMP mock", error=DmpDataError)
 
 
 @dataclass(frozen=True)

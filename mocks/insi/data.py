@@ -6,10 +6,10 @@ They are TOML under fixtures/ because ANS changes them; a user may point
 
 from __future__ import annotations
 
-import tomllib
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from segur_harness.mocks.framework.data import load_toml as framework_load_toml
 
 
 class InsiDataError(ValueError):
@@ -18,17 +18,4 @@ class InsiDataError(ValueError):
 
 def load_toml(explicit: str | Path | None, *bundled: str) -> dict[str, Any]:
     """Parse `explicit` when given, else fixtures/<bundled...>; raise InsiDataError naming the file."""
-    if explicit:
-        path = Path(explicit).expanduser()
-        name = str(path)
-        reader = path.read_text
-    else:
-        resource = files("segur_harness.fixtures").joinpath(*bundled)
-        name = "fixtures/" + "/".join(bundled)
-        reader = resource.read_text
-    try:
-        return tomllib.loads(reader(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InsiDataError(f"INSi mock data file {name} is missing.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InsiDataError(f"INSi mock data file {name} is not valid TOML: {exc}.") from exc
+    return framework_load_toml(explicit, *bundled, what="INSi mock", error=InsiDataError)

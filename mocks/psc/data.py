@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hmac
 import re
-import tomllib
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from segur_harness.mocks.framework.data import load_toml as framework_load_toml
 
 CARD_STATUSES = ("ACTIVE", "SUSPENDUE", "REVOQUEE")
 RPPS = re.compile(r"[0-9]{11}")
@@ -25,17 +25,7 @@ class PscDataError(ValueError):
 
 def load_toml(explicit: str | Path | None, name: str) -> dict[str, Any]:
     """Parse `explicit` when given, else fixtures/psc/<name>; raise PscDataError naming the file."""
-    if explicit:
-        path = Path(explicit).expanduser()
-        label, reader = str(path), path.read_text
-    else:
-        label, reader = f"fixtures/psc/{name}", files("segur_harness.fixtures").joinpath("psc", name).read_text
-    try:
-        return tomllib.loads(reader(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise PscDataError(f"PSC mock data file {label} is missing.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PscDataError(f"PSC mock data file {label} is not valid TOML: {exc}.") from exc
+    return framework_load_toml(explicit, "psc", name, what="PSC mock", error=PscDataError)
 
 
 @dataclass(frozen=True)
