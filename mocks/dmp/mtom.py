@@ -69,8 +69,9 @@ def is_multipart(content_type: str | None) -> bool:
     return bool(content_type) and _header_message(content_type).get_content_type() == MULTIPART
 
 
-def _content_id(value: str | None) -> str:
-    value = (value or "").strip()
+def _content_id(value: object) -> str:
+    """A Content-ID without its angle brackets (compat32 gives an email Header object for non-ASCII bytes)."""
+    value = str(value or "").strip()
     return value[1:-1].strip() if value.startswith("<") and value.endswith(">") else value
 
 

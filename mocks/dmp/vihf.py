@@ -191,7 +191,7 @@ class VihfVerifier:
             raise VihfRefused
         assertion_id = assertion.get("ID") or ""
         key = self._cache_key(assertion)
-        known = self._verified.get(key)
+        known = self._verified.get(key) if key else None
         if known is not None and known[1].not_valid_after_utc > datetime.now(UTC):
             checks.info("DMP-VIHF-SIGNATURE", f"Signature du VIHF vérifiée (signataire "
                         f"{known[1].subject.rfc4514_string()} ; assertion déjà vérifiée à l'identique).", where)
@@ -234,9 +234,10 @@ class VihfVerifier:
             raise VihfRefused
         checks.info("DMP-VIHF-SIGNATURE", f"Signature du VIHF vérifiée (signataire {signer.subject.rfc4514_string()}).",
                     where)
-        if len(self._verified) >= VERIFIED_CACHE_SIZE:
-            self._verified.pop(next(iter(self._verified), b""), None)
-        self._verified[key] = (signed, signer)
+        if key:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified), b""), None)
+            self._verified[key] = (signed, signer)
         return signed, signer
 
     def _cache_key(self, assertion: etree._Element) -> bytes:
@@ -250,7 +251,10 @@ class VihfVerifier:
             stamp = str(self.ca_pem.stat().st_mtime_ns).encode()
         except OSError:
             stamp = b""
-        canonical = etree.tostring(assertion, method="c14n", exclusive=True)
+        try:
+            canonical = etree.tostring(assertion, method="c14n", exclusive=True)
+        except (etree.C14NError, ValueError):
+            return b""  # not canonicalisable: no cache, signxml says why it does not verify
         return hashlib.sha256(stamp + b"\0" + canonical).digest()
 
     def _check_envelope(self, signed: etree._Element, signer: x509.Certificate, checks: Checks) -> None:
