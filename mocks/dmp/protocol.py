@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from segur_harness.ins.oids import oid_table
+
 SERVICE_NAME = "dmp"
 UNKNOWN_OPERATION = "unknown"
 
@@ -106,8 +108,8 @@ STORED_QUERY = {
     "GetAssociations": "urn:uuid:a7ae438b-4bc2-4642-93e9-be891f7bb155",
 }
 
-INS_OIDS = ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")
-"""INS-NIR, INS-NIA, INS-NIR test, INS-NIR demo (DOMAIN.md §2); harness.ins.oids has the meaning of each."""
+INS_OIDS = tuple(oid for oid, info in oid_table().items() if info.acceptable_ins)
+"""INS-NIR, INS-NIA, INS-NIR test, INS-NIR demo: from the harness's INS rules (fixtures/ins/oids.toml)."""
 DMP_CONFIDENTIALITY_SYSTEM = "1.2.250.1.213.1.1.4.13"
 MASQUE_PS = "MASQUE_PS"
 INVISIBLE_PATIENT = "INVISIBLE_PATIENT"
