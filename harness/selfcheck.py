@@ -28,6 +28,8 @@ from segur_harness.runner import RunOptions, SelectionError, Services, run_scena
 from segur_harness.services import MOCK_NAMES
 
 CONFORMANT = "conforme"
+LANE_START_ATTEMPTS = 3
+"""An extra lane that cannot start (a port taken meanwhile) is retried on other ports, then left out."""
 
 
 def _statuses(records: list[dict]) -> dict[str, str]:
@@ -125,11 +127,23 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
                 if index == 0:
                     lane_run(0, first)
                     return
-                folder = work / f"lane{index}"
-                lane_cfg = _lane_config(cfg, index)
-                with Services(lane_cfg, folder / "exchanges.sqlite", folder / "logs",
-                              validator_url=validator_url) as services:
-                    lane_run(index, services)
+                for attempt in range(1, LANE_START_ATTEMPTS + 1):
+                    folder = work / f"lane{index}-{attempt}"
+                    services = Services(_lane_config(cfg, index), folder / "exchanges.sqlite", folder / "logs",
+                                        validator_url=validator_url)
+                    try:  # free ports are only free when picked: another process may take one meanwhile
+                        services.__enter__()  # on failure it has already stopped what it started
+                    except ServiceStartError as exc:
+                        reason = str(exc).splitlines()[0]
+                        print(f"selfcheck: lane {index} could not start ({reason})"
+                              + ("; trying other ports" if attempt < LANE_START_ATTEMPTS else
+                                 "; the other lanes do its share"), file=sys.stderr, flush=True)
+                        continue
+                    try:
+                        lane_run(index, services)
+                    finally:
+                        services.close()
+                    return
 
             with ThreadPoolExecutor(max_workers=lanes) as pool:
                 futures = [pool.submit(lane, i) for i in range(lanes)]
