@@ -30,6 +30,7 @@ from segur_harness.mocks.framework.soap import (
     SoapError,
     SoapRequest,
     envelope,
+    injected_fault,
     parse_soap12,
 )
 from segur_harness.pki import Pki, ensure_pki
@@ -208,23 +209,7 @@ class DmpService:
         return result
 
     def injected_fault(self, behaviour: Behaviour, operation: str) -> MockResult:
-        params = behaviour.params or {}
-        wanted = params.get("code")
-        spec = self.catalogue.find(str(wanted)) if wanted else None
-        checks = Checks()
-        if wanted and spec is None:
-            checks.warning("DMP-INJECTED-CODE", f"Faute « {wanted} » inconnue de errors.toml : faute technique.",
-                           "admin")
-        spec = spec or self.catalogue.faults[DEFAULT_FAULT]
-        checks.info("DMP-INJECTED", f"Faute injectée {spec.name}.", "admin")
-        status = params.get("status")
-        return MockResult(
-            status=int(status) if isinstance(status, int) else spec.http_status,
-            body=render(spec, str(params.get("detail", "")), None),
-            content_type=SOAP12_CONTENT_TYPE,
-            operation=operation,
-            findings=checks.findings,
-        )
+        return injected_fault(self.catalogue, DEFAULT_FAULT, render, "DMP-INJECTED", behaviour.params or {}, operation)
 
     def reset(self) -> None:
         """Fixture patients back, and the XDS registry back to its fixture state."""

@@ -7,10 +7,14 @@ Fault with a French reason, as the national services answer.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
+from segur_harness.mocks.framework.checks import Checks
+from segur_harness.mocks.framework.service import MockResult
 from segur_harness.xmlsafe import XmlLimits, XmlRejected, parse_xml
 
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -131,3 +135,24 @@ def fault(
 def fault_status(code: str) -> int:
     """HTTP status for a SOAP 1.2 fault (SOAP 1.2 part 2 §7.5.1)."""
     return 400 if code in ("Sender", "VersionMismatch", "MustUnderstand") else 500
+
+
+def injected_fault(catalogue: Any, default: str, render: Callable[[Any, str, str | None], bytes], rule: str,
+                   params: dict[str, Any], operation: str) -> MockResult:
+    """The answer to an admin-injected `fault` behaviour, for a SOAP mock with a fault catalogue.
+
+    `catalogue.find(code)` names a fault of the mock's errors.toml (by name,
+    subcode or service code); an unknown code falls back to `default` with a
+    warning finding; `params["status"]` overrides the HTTP status.
+    """
+    wanted = params.get("code")
+    spec = catalogue.find(str(wanted)) if wanted else None
+    checks = Checks()
+    if wanted and spec is None:
+        checks.warning(f"{rule}-CODE", f"Faute « {wanted} » inconnue de errors.toml : faute technique.", "admin")
+    spec = spec or catalogue.faults[default]
+    checks.info(rule, f"Faute injectée {spec.name}.", "admin")
+    status = params.get("status")
+    return MockResult(status=int(status) if isinstance(status, int) else spec.http_status,
+                      body=render(spec, str(params.get("detail", "")), None), content_type=SOAP12_CONTENT_TYPE,
+                      operation=operation, findings=checks.findings)

@@ -15,7 +15,14 @@ from flask import Request
 
 from segur_harness.mocks.framework.checks import Checks
 from segur_harness.mocks.framework.service import MockResult
-from segur_harness.mocks.framework.soap import SOAP12_CONTENT_TYPE, SoapError, SoapRequest, envelope, parse_soap12
+from segur_harness.mocks.framework.soap import (
+    SOAP12_CONTENT_TYPE,
+    SoapError,
+    SoapRequest,
+    envelope,
+    injected_fault,
+    parse_soap12,
+)
 from segur_harness.store import Behaviour, Finding
 from segur_harness.xmlsafe import XmlLimits, XmlRejected, check_shape
 
@@ -138,23 +145,7 @@ class InsiService:
         return result
 
     def injected_fault(self, behaviour: Behaviour, operation: str) -> MockResult:
-        params = behaviour.params or {}
-        wanted = params.get("code")
-        spec = self.catalogue.find(str(wanted)) if wanted else None
-        checks = Checks()
-        if wanted and spec is None:
-            checks.warning("INSI-INJECTED-CODE", f"Faute « {wanted} » inconnue de errors.toml : faute technique.",
-                           "admin")
-        spec = spec or self.catalogue.faults[DEFAULT_FAULT]
-        checks.info("INSI-INJECTED", f"Faute injectée {spec.name} ({spec.subcode}/{spec.code}).", "admin")
-        status = params.get("status")
-        return MockResult(
-            status=int(status) if isinstance(status, int) else spec.http_status,
-            body=render(spec, str(params.get("detail", "")), None),
-            content_type=SOAP12_CONTENT_TYPE,
-            operation=operation,
-            findings=checks.findings,
-        )
+        return injected_fault(self.catalogue, DEFAULT_FAULT, render, "INSI-INJECTED", behaviour.params or {}, operation)
 
     def reset(self) -> None:
         """Nothing per run: identities and schemas are read-only."""
