@@ -204,16 +204,7 @@ class Xds:
                                         object=sub.original_id.get(entry.entry_uuid, entry.entry_uuid)))
             entry.slots["repositoryUniqueId"] = [self.repository_id]
         if not any(e.severity == "error" for e in errors):
-            try:
-                with self.store.transaction() as tx:
-                    registry_errors = self._register(tx, sub, found)
-                    if any(e.severity == "error" for e in registry_errors):
-                        raise _Rollback(registry_errors)
-                    errors += registry_errors
-            except _Rollback as refused:
-                errors += refused.errors
-            except sqlite3.Error as exc:
-                errors.append(xds_error("DMP-XDS-034", detail=f"{type(exc).__name__}: {exc}"))
+            errors += self._in_transaction(lambda tx: self._register(tx, sub, found))
         return self._registry_answer(ctx, errors, ITI41.name)
 
     def _register(self, tx: Tx, sub: Submission, found: dict[str, Any]) -> list[XdsError]:
@@ -365,17 +356,21 @@ class Xds:
             if status != "OUVERT":
                 errors.append(xds_error("DMP-XDS-009", patient=sub.sets[0].patient_id, status=status))
         if not any(e.severity == "error" for e in errors):
-            try:
-                with self.store.transaction() as tx:
-                    update_errors = self._update(tx, sub)
-                    if any(e.severity == "error" for e in update_errors):
-                        raise _Rollback(update_errors)
-                    errors += update_errors
-            except _Rollback as refused:
-                errors += refused.errors
-            except sqlite3.Error as exc:
-                errors.append(xds_error("DMP-XDS-034", detail=f"{type(exc).__name__}: {exc}"))
+            errors += self._in_transaction(lambda tx: self._update(tx, sub))
         return self._registry_answer(ctx, errors, ITI57.name)
+
+    def _in_transaction(self, work: Callable[[Tx], list[XdsError]]) -> list[XdsError]:
+        """`work` in one registry transaction, rolled back when it finds a blocking error (or SQLite fails)."""
+        try:
+            with self.store.transaction() as tx:
+                found = work(tx)
+                if any(e.severity == "error" for e in found):
+                    raise _Rollback(found)
+                return found
+        except _Rollback as refused:
+            return refused.errors
+        except sqlite3.Error as exc:
+            return [xds_error("DMP-XDS-034", detail=f"{type(exc).__name__}: {exc}")]
 
     def _update(self, tx: Tx, sub: Submission) -> list[XdsError]:
         sset = sub.sets[0]

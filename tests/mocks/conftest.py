@@ -16,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from segur_harness.config import load_config
 from segur_harness.mocks.framework import create_mock_app
 from segur_harness.mocks.insi.service import InsiService
+from segur_harness.pki import generate_pki
 from segur_harness.store import Store
 
 MAX_BODY = 64 * 1024
@@ -32,6 +33,12 @@ def insi_config(tmp_path: Path, **insi: Any) -> dict[str, Any]:
     cfg["mocks"]["max_body_bytes"] = MAX_BODY
     cfg["mocks"]["insi"].update(insi)
     return cfg
+
+
+@pytest.fixture(scope="module")
+def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A test PKI per test module (CA, TLS certificates, the DMP "certificat de cachet")."""
+    return generate_pki(tmp_path_factory.mktemp("pki")).directory
 
 
 @pytest.fixture

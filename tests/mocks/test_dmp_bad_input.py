@@ -29,7 +29,6 @@ from dmp_support import (
 from lxml import etree
 
 from segur_harness.mocks.dmp.context import DmpAnswer
-from segur_harness.pki import generate_pki
 
 RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
 MAX_BODY = 4 * 1024 * 1024
@@ -49,11 +48,6 @@ class CountingXds:
 
     def reset(self) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
 
 
 @pytest.fixture

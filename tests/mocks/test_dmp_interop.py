@@ -12,7 +12,6 @@ import email
 import email.policy
 from pathlib import Path
 
-import pytest
 from dmp_support import DOMINIQUE, Answer, make_dmp, mtom, post, signed_vihf, soap, td02
 from dmp_xds_support import (
     HAS_MEMBER,
@@ -34,18 +33,11 @@ from dmp_xds_support import (
 from dmp_xds_support import adhoc as adhoc_query
 from lxml import etree
 
-from segur_harness.pki import generate_pki
-
 TD02_ACTION = "urn:hl7-org:v3:PRPA_IN201307UV02"
 FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 PATIENT = "'297022A02077878^^^&1.2.250.1.213.1.4.8&ISO^NH'"
 APPROVED = "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"
 UNIQUE = "1.2.250.1.999.3.41"
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
 
 
 def _xop_include(cid: str) -> str:

@@ -25,7 +25,6 @@ from lxml import etree
 
 from segur_harness.mocks.dmp import mtom as mtom_module
 from segur_harness.mocks.dmp.context import DmpAnswer
-from segur_harness.pki import generate_pki
 
 RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
 RETRIEVE_ACTION = "urn:ihe:iti:2007:RetrieveDocumentSet"
@@ -58,11 +57,6 @@ class FakeXds:
 
     def reset(self) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
 
 
 @pytest.fixture

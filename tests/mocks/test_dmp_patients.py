@@ -25,7 +25,6 @@ from dmp_support import (
 
 from segur_harness.mocks.dmp.data import DmpDataError, load_patients, load_structures
 from segur_harness.mocks.dmp.patients_state import PatientState
-from segur_harness.pki import generate_pki
 
 HAND_WRITTEN_TD02 = """<PRPA_IN201307UV02 xmlns="urn:hl7-org:v3" ITSVersion="XML_1.0">
   <id root="2.25.299518904337880959076241620201932965147"/>
@@ -56,11 +55,6 @@ HAND_WRITTEN_TD02 = """<PRPA_IN201307UV02 xmlns="urn:hl7-org:v3" ITSVersion="XML
     </queryByParameter>
   </controlActProcess>
 </PRPA_IN201307UV02>"""
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
 
 
 @pytest.fixture

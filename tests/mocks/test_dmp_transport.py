@@ -21,13 +21,6 @@ from dmp_support import (
     td12,
 )
 
-from segur_harness.pki import generate_pki
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
-
 
 @pytest.fixture
 def dmp(tmp_path: Path, pki_dir: Path):

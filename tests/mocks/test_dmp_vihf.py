@@ -43,11 +43,6 @@ def needs_pack() -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
-
-
 @pytest.fixture
 def dmp(tmp_path: Path, pki_dir: Path):
     app, store, service = make_dmp(tmp_path, pki_dir)

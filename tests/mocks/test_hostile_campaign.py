@@ -25,18 +25,12 @@ from psc_support import build as build_psc
 from segur_harness.config import load_config
 from segur_harness.mocks.framework import create_mock_app
 from segur_harness.mocks.insi.service import InsiService
-from segur_harness.pki import generate_pki
 from segur_harness.store import Store
 
 COUNT = int(os.environ.get("SEGUR_HOSTILE_COUNT", "200"))
 SEED = int(os.environ.get("SEGUR_HOSTILE_SEED", "20261201"))
 MAX_BODY = 1024 * 1024
 SOAP_CT = "application/soap+xml; charset=utf-8"
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_pki(tmp_path_factory.mktemp("pki")).directory
 
 
 def _insi(tmp_path: Path, _pki: Path):
