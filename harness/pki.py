@@ -198,10 +198,35 @@ def ensure_rsa_leaf(pki: Pki, cn: str, cert_path: Path, key_path: Path, *, serve
     return cert_path, key_path
 
 
+ROGUE_SERVER = "mss-hors-igc"
+"""Self-signed RSA server certificate (127.0.0.1/localhost) that the test CA did not issue: a server outside
+IGC Santé, which an MSSanté client must refuse (MSS/va1.06)."""
+
+
+def ensure_self_signed_server(pki: Pki, name: str = ROGUE_SERVER) -> tuple[Path, Path]:
+    """(certificate, key) of a self-signed RSA server certificate `name`, kept while valid, else reissued."""
+    cert_path, key_path = rsa_server_cert(pki, name)
+    if cert_path.is_file() and key_path.is_file():
+        try:
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+            cert.verify_directly_issued_by(cert)
+            if cert.not_valid_after_utc - dt.datetime.now(dt.UTC) > RENEW_BEFORE:
+                return cert_path, key_path
+        except (ValueError, TypeError, InvalidSignature):
+            pass
+    key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    subject = _name("Serveur hors IGC Sante")
+    cert = _issue("Serveur hors IGC Sante", key, subject, key, server=True)  # type: ignore[arg-type]
+    _write_key(key_path, key)  # type: ignore[arg-type]
+    _write_cert(cert_path, cert)
+    return cert_path, key_path
+
+
 def ensure_mss_pki(directory: str | Path) -> Pki:
     """The shared test PKI plus the MSSanté RSA server and application client certificates."""
     pki = ensure_pki(directory)
     ensure_rsa_leaf(pki, "localhost", *rsa_server_cert(pki), server=True)
+    ensure_self_signed_server(pki)
     ensure_rsa_leaf(pki, MSS_APPLICATION_CN, pki.client_cert(MSS_APPLICATION_CN), pki.client_key(MSS_APPLICATION_CN),
                     server=False)
     return pki

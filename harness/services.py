@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from segur_harness.mocks.framework.serving import gunicorn_command, mock_app_spec
+from segur_harness.mocks.mss.settings import IMAP_SERVICE as MSS_IMAP_SERVICE
 from segur_harness.mocks.mss.settings import SERVICE as MSS_SERVICE
-from segur_harness.mocks.mss.settings import admin_port
+from segur_harness.mocks.mss.settings import admin_port, imap_admin_port, imap_wanted
 from segur_harness.mocks.registry import TCP_SERVICES
 from segur_harness.pki import ensure_mss_pki
 from segur_harness.processes import ServiceProcess, ServiceStartError, port_is_free, python_command
@@ -28,6 +29,7 @@ class Endpoint:
 
 
 def mock_endpoints(cfg: dict[str, Any]) -> list[Endpoint]:
+    """One endpoint per mock (MOCK_NAMES order), then mss-imap when the MSS mock runs dovecot."""
     host = cfg["mocks"]["host"]
     out = []
     for name in MOCK_NAMES:
@@ -38,7 +40,16 @@ def mock_endpoints(cfg: dict[str, Any]) -> list[Endpoint]:
             continue
         base = f"http://{host}:{section['port']}"
         out.append(Endpoint(name, base + section.get("path", ""), base + "/_admin"))
+    if mss_imap(cfg):
+        section = cfg["mocks"]["mss"]
+        out.append(Endpoint(MSS_IMAP_SERVICE, f"imap://{host}:{section['imap_port']}",
+                            f"http://{host}:{imap_admin_port(section)}/_admin"))
     return out
+
+
+def mss_imap(cfg: dict[str, Any]) -> bool:
+    """Whether the MSS mock runs IMAP (dovecot) for this configuration: the same rule the mock applies."""
+    return imap_wanted(cfg["mocks"]["mss"])
 
 
 def _psc_introspection(cfg: dict[str, Any]) -> str:
@@ -63,6 +74,12 @@ def taken_ports(cfg: dict[str, Any], *, with_sut: bool, with_validator: bool = T
                f"SEGUR__MOCKS__{name.upper()}__PORT") for name in MOCK_NAMES]
     wanted += [(cfg["mocks"]["host"], admin_port(cfg["mocks"][name]), f"the {name} mock admin API",
                 f"SEGUR__MOCKS__{name.upper()}__ADMIN_PORT") for name in MOCK_NAMES if name in TCP_SERVICES]
+    if mss_imap(cfg):
+        section = cfg["mocks"]["mss"]
+        wanted += [(cfg["mocks"]["host"], int(section["imap_port"]), "the mss mock IMAP server (dovecot)",
+                    "SEGUR__MOCKS__MSS__IMAP_PORT"),
+                   (cfg["mocks"]["host"], imap_admin_port(section), "the mss-imap admin API",
+                    "SEGUR__MOCKS__MSS__IMAP_ADMIN_PORT")]
     if with_validator:
         wanted.append((cfg["validator"]["host"], int(cfg["validator"]["port"]), "the validation service",
                        "SEGUR__VALIDATOR__PORT"))
@@ -85,7 +102,7 @@ def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int
     host = cfg["mocks"]["host"]
     workers = workers or int(cfg["mocks"].get("workers", 1))
     procs = []
-    for name, endpoint in zip(MOCK_NAMES, mock_endpoints(cfg), strict=True):
+    for name, endpoint in zip(MOCK_NAMES, mock_endpoints(cfg)[: len(MOCK_NAMES)], strict=True):
         port = cfg["mocks"][name]["port"]
         if not port_is_free(host, port):
             raise ServiceStartError(
@@ -96,6 +113,9 @@ def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int
             section = cfg["mocks"][name]
             command = python_command("-m", TCP_SERVICES[name], "--port", str(port), "--admin-port",
                                      str(admin_port(section)), "--introspection-url", _psc_introspection(cfg))
+            if name == "mss":
+                command += ["--imap", "on", "--imap-port", str(section["imap_port"]), "--imap-admin-port",
+                            str(imap_admin_port(section))] if mss_imap(cfg) else ["--imap", "off"]
             procs.append(ServiceProcess(name=f"{name} mock", command=command, health_url=endpoint.admin + "/health",
                                         log_path=log_dir / f"mock-{name}.log", env={"SEGUR_STORE": str(store)}))
             continue

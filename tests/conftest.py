@@ -48,6 +48,8 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
         "SEGUR__MOCKS__PSC__PORT": str(free_port()),
         "SEGUR__MOCKS__MSS__PORT": str(free_port()),
         "SEGUR__MOCKS__MSS__ADMIN_PORT": str(free_port()),
+        "SEGUR__MOCKS__MSS__IMAP_PORT": str(free_port()),
+        "SEGUR__MOCKS__MSS__IMAP_ADMIN_PORT": str(free_port()),
         "SEGUR__MOCKS__DMP__PKI_DIR": str(tmp_path / "pki"),
         "SEGUR__SUT__PORT": str(free_port()),
         "SEGUR__VALIDATOR__PORT": str(free_port()),

@@ -30,7 +30,7 @@ def exchange_of(service: str, request: Request, raw: bytes, result: MockResult, 
         started_at=started,
         ended_at=time.time(),
         method=request.method,
-        path=request.path,
+        path=request.full_path.rstrip("?"),  # with the query: what a GET (OIDC authorize) really asked
         request_headers=dict(request.headers),
         request_body=raw,
         status=result.status,

@@ -11,6 +11,7 @@ refuse  close the connection at once with a reset (the client sees it refused)
 delay   wait params.seconds (bounded) before going on
 drop    close the connection without a word
 reply   answer params.line (e.g. "421 4.3.2 ...") instead of handling the command
+tls     use the server TLS profile params.profile (outside the policy) for that connection
 
 A behaviour without operation acts on connection (CONNECT); with an operation
 (a protocol command, e.g. "MAIL"), on that command only.
@@ -39,7 +40,7 @@ from .admin import admin_blueprint
 
 log = logging.getLogger(__name__)
 
-TCP_BEHAVIOUR_KINDS = ("refuse", "delay", "drop", "reply")
+TCP_BEHAVIOUR_KINDS = ("refuse", "delay", "drop", "reply", "tls")
 CONNECT = "CONNECT"
 """Behaviour point of a new connection (behaviours with no operation act there)."""
 MAX_DELAY = 60.0

@@ -1,6 +1,7 @@
 """Content checks of one received message (fixtures/mss/message_rules.toml), as findings.
 
-MIME well formed, Message-ID / In-Reply-To / References per RFC 5322, one
+MIME well formed, Message-ID / In-Reply-To / References per RFC 5322; an
+acknowledgement (MDN, DSN) is checked by acks.py; otherwise one
 patient per message, and for a message carrying an IHE_XDM.ZIP: the subject
 XDM/1.0/DDM+…, the X-MSS-* headers, the patient mailbox only with a qualified
 INS, X-MSS-CODECDA against the archive's document types, a PDF rendition, and
@@ -23,6 +24,7 @@ from typing import Any
 from segur_harness.store import Finding
 from segur_harness.xmlsafe import parse_xml
 
+from .acks import check_report
 from .settings import FIXTURES
 
 MSG_ID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
@@ -65,6 +67,9 @@ def check_message(raw: bytes, rcpt_tos: list[str], engine: Any | None) -> list[F
         value = _header(msg, name)
         if value and not MSG_ID_LIST.match(value):
             out.append(_finding("MSS-MSG-REFERENCES", name, header=name, value=value))
+    report = check_report(msg)
+    if report is not None:  # an acknowledgement (MDN, DSN): checked as one, not as a document message
+        return out + report
     domain = "@" + spec["patient_domain"].lower()
     patients = sorted({a.lower() for a in rcpt_tos if a.lower().endswith(domain)})
     if len(patients) > 1:
@@ -77,7 +82,7 @@ def check_message(raw: bytes, rcpt_tos: list[str], engine: Any | None) -> list[F
     if not any(p.get_content_type() == "application/pdf" for p in parts):
         out.append(_finding("MSS-MSG-PDF"))
     data = xdm[0].get_payload(decode=True) or b""
-    out += _archive(data, _header(msg, "X-MSS-CODECDA"), engine)
+    out += _archive(data, _header(msg, "X-MSS-CODECDA"), patients, engine)
     return out
 
 
@@ -100,19 +105,23 @@ def _structured_headers(msg: EmailMessage, patients: list[str]) -> list[Finding]
     return out
 
 
-def _type_codes(archive_path: Path) -> set[str]:
+def _archive_facts(archive_path: Path) -> tuple[set[str], set[str]]:
+    """(document type codes, patient INS matricules) of the archive's METADATA.XML entries."""
     from segur_harness.validation.xdm import parse_entries
 
     codes: set[str] = set()
+    patients: set[str] = set()
     with zipfile.ZipFile(archive_path) as archive:
         for name in archive.namelist():
             if name.upper().endswith("METADATA.XML") and archive.getinfo(name).file_size < 5 * 1024 * 1024:
-                root = parse_xml(archive.read(name))
-                codes |= {e.type_code[0] for e in parse_entries(root) if e.type_code}
-    return codes
+                entries = parse_entries(parse_xml(archive.read(name)))
+                codes |= {e.type_code[0] for e in entries if e.type_code}
+                patients |= {e.patient_id.split("^", 1)[0].lower() for e in entries
+                             if e.patient_id and "&1.2.250.1.213.1.4." in e.patient_id}
+    return codes, patients
 
 
-def _archive(data: bytes, codecda: str, engine: Any | None) -> list[Finding]:
+def _archive(data: bytes, codecda: str, patient_boxes: list[str], engine: Any | None) -> list[Finding]:
     """The IHE_XDM.ZIP through segur_harness.validation.xdm; its findings prefixed MSS-XDM-."""
     from segur_harness.validation import Engine
     from segur_harness.validation.xdm import validate_archive
@@ -129,9 +138,12 @@ def _archive(data: bytes, codecda: str, engine: Any | None) -> list[Finding]:
             out += [Finding(f.severity.value, f"MSS-XDM-{f.rule_id}", f"{label} : {f.message}", f.xpath or "")
                     for f in result.findings]
         try:
-            codes = _type_codes(path)
+            codes, patients = _archive_facts(path)
         except Exception:  # noqa: BLE001 - an unreadable archive is already reported by validate_archive
-            codes = set()
+            codes, patients = set(), set()
+    for box in patient_boxes:
+        if patients and box.split("@", 1)[0] not in patients:
+            out.append(_finding("MSS-MSG-BAL-PATIENT", "RCPT TO", box=box, ins=", ".join(sorted(patients))))
     tokens = set(re.findall(r"[A-Za-z0-9.\-]+", codecda))
     if codecda and codes and not codes <= tokens:
         out.append(_finding("MSS-MSG-CODECDA", "X-MSS-CODECDA", header=codecda, codes=", ".join(sorted(codes))))

@@ -54,6 +54,10 @@ class Directory:
         box = self.get(address)
         return box is not None and box.kind in ("professional", "organisation") and rpps in box.owners
 
+    def owned_mailboxes(self, rpps: str) -> list[str]:
+        """Every mailbox professional `rpps` may use (own and organisations'), as `owned_by` decides."""
+        return sorted(a for a in self.by_address if self.owned_by(rpps, a))
+
     def application(self, certificate_cn: str) -> Mailbox | None:
         return next((m for m in self.by_address.values() if m.kind == "application"
                      and m.certificate_cn == certificate_cn), None)

@@ -8,6 +8,7 @@ accepted message is recorded raw (one SMTP-MESSAGE exchange) before 250.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import ssl
@@ -22,7 +23,9 @@ from aiosmtpd.smtp import MISSING, AuthResult, Envelope, Session
 from segur_harness.mocks.framework.tcp import TcpRecorder
 from segur_harness.store import Exchange, Finding
 
+from .acks import Ack, dsn_for, mdn_for
 from .content import check_message
+from .delivery import Delivery
 from .directory import Directory, Identity
 from .settings import MssSettings
 from .smtp import MESSAGE, RecordedSMTP
@@ -45,8 +48,9 @@ class MssHandler:
     """aiosmtpd handler of the MSSanté SMTP submission mock."""
 
     def __init__(self, settings: MssSettings, directory: Directory, replies: dict[str, str],
-                 recorder: TcpRecorder) -> None:
+                 recorder: TcpRecorder, delivery: Delivery | None = None) -> None:
         self.settings, self.directory, self.replies, self.recorder = settings, directory, replies, recorder
+        self.delivery = delivery  # into the recipients' maildirs (the IMAP side); None: SMTP only
         self._remote: Any | None = None
 
     # -- STARTTLS ---------------------------------------------------------------
@@ -118,6 +122,12 @@ class MssHandler:
                           auth_data=Identity(box.address, "EXTERNAL", certificate_cn=cn))
 
     # -- envelope -----------------------------------------------------------------
+    async def handle_EHLO(self, server: RecordedSMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        """aiosmtpd's EHLO lines plus DSN (RFC 3461: smtp.py takes NOTIFY, RET, ENVID, ORCPT)."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-DSN", *responses[-1:]]
+
     async def handle_MAIL(self, server: RecordedSMTP, session: Session, envelope: Envelope, address: str,
                           mail_options: list[str]) -> str:
         identity = session.auth_data
@@ -184,4 +194,47 @@ class MssHandler:
         if not self.recorder.record(exchange):
             return self.replies["message_not_recorded"]
         server.finding("info", "MSS-MESSAGE", f"Message {queue_id} enregistré (échange {exchange.id})")
+        await self._deliver(server, list(envelope.rcpt_tos), raw, queue_id)
+        await self._acknowledge(server, envelope, raw, content)
         return reply
+
+    async def _acknowledge(self, server: RecordedSMTP, envelope: Envelope, raw: bytes, content: list[Finding]) -> None:
+        """The DSN asked for (NOTIFY=SUCCESS) and the MDN each recipient's LPS sends, into the senders' mailboxes."""
+        if self.delivery is None:
+            return
+        dsn = getattr(envelope, "dsn", None) or {}
+        out: list[Ack] = []
+        for rcpt in envelope.rcpt_tos:
+            box = self.directory.get(rcpt)
+            if "SUCCESS" in str(dsn.get("notify", {}).get(rcpt, "")).split(",") and envelope.mail_from:
+                out.append(dsn_for(raw, envelope.mail_from, rcpt, dsn.get("envid") or None))
+            if box is not None and box.kind != "patient":
+                mdn = mdn_for(raw, box.address, content)
+                if mdn is not None:
+                    out.append(mdn)
+        for ack in out:
+            if self.directory.get(ack.mailbox) is None:
+                server.finding("warning", "MSS-ACCUSE", f"Accusé {ack.kind} pour {ack.mailbox} non remis : "
+                                                        "boîte absente de l'annuaire")
+                continue
+            deliver = functools.partial(self.delivery.deliver_one, ack.mailbox, ack.raw, source=ack.kind.lower())
+            done = await asyncio.get_running_loop().run_in_executor(None, deliver)
+            code = f" {ack.code}" if ack.kind == "MDN" and ack.code else ""
+            server.finding("info" if not done.error else "error", "MSS-ACCUSE",
+                           f"Accusé {ack.kind} {ack.disposition}{code} déposé dans la boîte {ack.mailbox}"
+                           if not done.error else f"Accusé {ack.kind} non déposé : {done.error}")
+
+    async def _deliver(self, server: RecordedSMTP, rcpts: list[str], raw: bytes, queue_id: str) -> None:
+        """The recorded message into the recipients' maildirs; a failure is a finding, never a lost message."""
+        if self.delivery is None:
+            return
+        deliver = functools.partial(self.delivery.deliver, rcpts, raw, source="smtp", queue_id=queue_id,
+                                    peer=server.transcript.peer)
+        try:
+            done = await asyncio.get_running_loop().run_in_executor(None, deliver)
+        except Exception as exc:  # noqa: BLE001 - Delivery never raises; a bug there must not lose the 250
+            log.error("MSSanté delivery failed: %s", exc, exc_info=exc)
+            server.finding("error", "MSS-DEPOT", f"Dépôt dans les boîtes en échec : {type(exc).__name__}")
+            return
+        for failed in (d for d in done if d.error):
+            server.finding("error", "MSS-DEPOT", f"Dépôt dans la boîte {failed.address} impossible : {failed.error}")

@@ -40,6 +40,7 @@ from .protocol import (
     SCOPES,
     SIGNING_ALG,
     TEST_CIBA,
+    TEST_EXPIRE,
     TOKEN,
     USERINFO,
 )
@@ -81,7 +82,7 @@ class PscService:
 
     # -- MockService --------------------------------------------------------------------------------------------
     def routes(self) -> list[str]:
-        return [*ROUTES, TEST_CIBA]
+        return [*ROUTES, TEST_CIBA, TEST_EXPIRE]
 
     def methods(self, path: str) -> tuple[str, ...]:
         """OIDC takes GET on discovery, JWKS, authorize, userinfo and logout (the framework enforces it)."""
@@ -153,6 +154,9 @@ class PscService:
             return self._userinfo(req, operation)
         if path == LOGOUT:
             return self._logout(req, operation)
+        if path == TEST_EXPIRE:
+            rpps = req.form.get("rpps") or None
+            return _json(200, {"expired": self.provider.state.expire_access(rpps), "rpps": rpps}, operation)
         return self._ciba_decision(req, operation)
 
     def _authlib(self, answer: tuple[int, Any, dict[str, str]], operation: str) -> MockResult:

@@ -102,6 +102,13 @@ class PscState:
             return conn.execute("UPDATE psc_items SET revoked = 1 WHERE sid = ? AND revoked = 0 "
                                 "AND kind IN ('code', 'access', 'refresh', 'session')", (sid,)).rowcount
 
+    def expire_access(self, rpps: str | None) -> int:
+        """End now every live access token (of professional `rpps`, or all): the harness's expiry test."""
+        with self._conn() as conn:
+            return conn.execute("UPDATE psc_items SET expires_at = ? WHERE kind = 'access' AND revoked = 0 "
+                                "AND expires_at > ? AND (? IS NULL OR json_extract(data, '$.rpps') = ?)",
+                                (time.time() - 1, time.time(), rpps, rpps)).rowcount
+
     def clear(self) -> None:
         with self._conn() as conn:
             conn.execute("DELETE FROM psc_items")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import imaplib
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -117,3 +118,45 @@ def message(sender: str = DOCTOR_MAILBOX, to: str = PATIENT, subject: str = "Tes
     msg["Message-ID"] = "<test-1@sut.test>"
     msg.set_content("Bonjour, document de test.\n")
     return msg
+
+
+# -- IMAP (dovecot) ----------------------------------------------------------------------------------------------
+@contextmanager
+def running_imap(tmp_path: Path, **mss: object) -> Iterator[Mss]:
+    """As running(), with the IMAP side on (dovecot on a free port, its folder under `tmp_path`)."""
+    from segur_harness.processes import free_port
+
+    pki = ensure_mss_pki(tmp_path / "pki")
+    psc = build(tmp_path, pki_dir=str(pki.directory))
+    with contextmanager(serve)(psc) as served:
+        cfg = {"mocks": {"host": "127.0.0.1", "max_body_bytes": 1024 * 1024, "psc": {"port": 1},
+                         "mss": {"pki_dir": str(pki.directory), "idle_timeout_seconds": 10.0,
+                                 "introspection_url": served.base + "/introspect", "imap": "on",
+                                 "imap_dir": str(tmp_path / "mss-imap"), **mss}}}
+        settings = replace(MssSettings.from_config(cfg), port=0, admin_port=0, imap_admin_port=0,
+                           imap_port=int(str(mss.get("imap_port", 0))) or free_port())
+        mock = MssMock(settings, psc.store)
+        mock.start()
+        try:
+            yield Mss(mock, psc.store, served, pki.directory)
+        finally:
+            mock.stop()
+
+
+def imap_admin(mss: Mss) -> str:
+    assert mss.mock.imap is not None
+    return f"http://127.0.0.1:{mss.mock.imap.admin_port}/_admin"
+
+
+def imap_connect(mss: Mss, context: ssl.SSLContext | None = None, *, starttls: bool = True) -> imaplib.IMAP4:
+    assert mss.mock.imap is not None
+    client = imaplib.IMAP4("127.0.0.1", mss.mock.imap.port, timeout=T)
+    if starttls:
+        client.starttls(ssl_context=context or client_context(mss.pki_dir))
+    return client
+
+
+def imap_xoauth2(client: imaplib.IMAP4, user: str, token: str) -> tuple[str, list]:
+    """AUTHENTICATE XOAUTH2: the initial response, then an empty line to an error challenge (RFC 7628 §3.2.3)."""
+    answers = [f"user={user}\x01auth=Bearer {token}\x01\x01".encode()]
+    return client.authenticate("XOAUTH2", lambda _challenge: answers.pop() if answers else b"")

@@ -14,6 +14,8 @@ from segur_harness.validation import Engine
 from tests.validation.test_validation_xdm import _xdm
 
 SUBJECT = "XDM/1.0/DDM+Compte rendu ADRTROIS Dominique 26/02/1997"
+ARCHIVE_PATIENT = "279035121518989@patient.mssante.fr"
+"""The patient mailbox of the INS in the test archive's metadata (tests.validation.test_validation_xdm._xdm)."""
 
 
 def _structured(tmp_path: Path, subject: str = SUBJECT, ins: str | None = "O", pdf: bool = True,
@@ -32,7 +34,7 @@ def _structured(tmp_path: Path, subject: str = SUBJECT, ins: str | None = "O", p
 
 
 def _rules(msg: EmailMessage, rcpt: list[str] | None = None) -> list[str]:
-    return [f.rule for f in check_message(msg.as_bytes(), rcpt or [PATIENT], Engine(None))
+    return [f.rule for f in check_message(msg.as_bytes(), rcpt or [ARCHIVE_PATIENT], Engine(None))
             if f.severity in ("error", "warning")]
 
 
@@ -51,8 +53,13 @@ def test_each_header_rule(tmp_path: Path) -> None:
     assert "MSS-MSG-MESSAGE-ID" in _rules(_structured(tmp_path, message_id="pas-un-id"))
 
 
+def test_patient_mailbox_must_match_the_documents_ins(tmp_path: Path) -> None:
+    assert "MSS-MSG-BAL-PATIENT" not in _rules(_structured(tmp_path))
+    assert "MSS-MSG-BAL-PATIENT" in _rules(_structured(tmp_path), [PATIENT])
+
+
 def test_one_patient_per_message(tmp_path: Path) -> None:
-    two = [PATIENT, "160012B02077713@patient.mssante.fr"]
+    two = [ARCHIVE_PATIENT, "160012B02077713@patient.mssante.fr"]
     assert "MSS-MSG-PATIENTS" in _rules(_structured(tmp_path), two)
 
 

@@ -18,6 +18,7 @@ from psc_support import (
     CLIENT_SECRET,
     DOCTOR,
     MSS,
+    PHARMACIST,
     REDIRECT,
     SUSPENDED,
     Psc,
@@ -167,6 +168,20 @@ def test_expiry_makes_tokens_inactive(tmp_path: Path) -> None:
         refresh = requests.post(psc.base + "/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=T,
                                 data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
         assert refresh.json()["error"] == "invalid_grant"
+
+
+def test_harness_expiry_ends_access_tokens_but_not_refresh(psc: Psc) -> None:
+    _, doctor = _login(psc)
+    _, other = _login(psc, rpps=PHARMACIST)  # not expired
+    answer = requests.post(psc.base + "/test/expire-access-tokens", data={"rpps": DOCTOR}, timeout=T)
+    assert answer.status_code == 200 and answer.json()["expired"] == 1
+    intro = requests.post(psc.base + "/introspect", data={"token": doctor["access_token"]}, auth=MSS, timeout=T)
+    assert intro.json() == {"active": False}
+    still = requests.post(psc.base + "/introspect", data={"token": other["access_token"]}, auth=MSS, timeout=T)
+    assert still.json()["active"] is True
+    refresh = requests.post(psc.base + "/token", auth=(CLIENT_ID, CLIENT_SECRET), timeout=T,
+                            data={"grant_type": "refresh_token", "refresh_token": doctor["refresh_token"]})
+    assert refresh.status_code == 200 and refresh.json()["access_token"] != doctor["access_token"]
 
 
 def test_logout_and_revocation(psc: Psc) -> None:
