@@ -126,7 +126,9 @@ def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int
                 command=command,
                 health_url=endpoint.admin + "/health",
                 log_path=log_dir / f"mock-{endpoint.service}.log",
-                env={"SEGUR_STORE": str(store)},
+                # the child reads its own settings: it must see the port it serves on (a selfcheck lane moves
+                # it), or values derived from it (the PSC issuer) would name another lane's mock
+                env={"SEGUR_STORE": str(store), f"SEGUR__MOCKS__{name.upper()}__PORT": str(port)},
             )
         )
     return procs

@@ -165,3 +165,28 @@ class AdapterClient:
     def dmp_calls(self, identity_id: str | None = None) -> list[dict[str, Any]]:
         params = {"identity_id": identity_id} if identity_id else None
         return self.call("GET", "/dmp-calls", params=params).body["calls"]
+
+    # -- Pro Santé Connect and MSSanté (contract 1.3, docs/adapter.md) ----------------
+    def psc_login(self, rpps: str, user: str, mode: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"rpps": rpps, "user": user}
+        if mode:
+            body["mode"] = mode
+        return self.call("POST", "/psc/login", body).body
+
+    def psc_logout(self, rpps: str, user: str) -> dict[str, Any]:
+        return self.call("POST", "/psc/logout", {"rpps": rpps, "user": user}).body
+
+    def psc_calls(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/psc-calls").body["calls"]
+
+    def mss_send(self, documents: list[str], sender: str, rpps: str, user: str, *, to: list[str],
+                 to_patient: bool = False, request_mdn: bool = False, request_dsn: bool = False) -> dict[str, Any]:
+        body = {"documents": documents, "from": sender, "rpps": rpps, "to": to, "to_patient": to_patient,
+                "request_mdn": request_mdn, "request_dsn": request_dsn, "user": user}
+        return self.call("POST", "/mss/send", body).body
+
+    def mss_messages(self) -> dict[str, Any]:
+        return self.call("GET", "/mss/messages").body
+
+    def mss_sync(self, mailbox: str, rpps: str, user: str) -> dict[str, Any]:
+        return self.call("POST", "/mss/mailbox/sync", {"mailbox": mailbox, "rpps": rpps, "user": user}).body

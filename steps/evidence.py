@@ -10,6 +10,8 @@ import contextlib
 import json
 from typing import Any
 
+from segur_harness.allure_attachments import pretty_xml
+
 try:
     import allure
 except ImportError:  # pragma: no cover - allure is a declared dependency
@@ -25,7 +27,9 @@ def attach_json(name: str, payload: Any) -> None:
 
 
 def attach_xml(name: str, payload: bytes) -> None:
+    """Indented for reading (evidence.zip keeps the exact bytes); as received when it is not well-formed."""
     if allure is None:
         return
     with contextlib.suppress(Exception):
-        allure.attach(payload, name=name, attachment_type=allure.attachment_type.XML)
+        shown = pretty_xml(payload)
+        allure.attach(shown if shown is not None else payload, name=name, attachment_type=allure.attachment_type.XML)

@@ -50,16 +50,24 @@ class MockAdmin:
         self.since_id = max((e["id"] for e in previous or []), default=0)
 
     def exchanges(self, scenario_id: str | None) -> list[dict[str, Any]]:
-        """This scenario's exchanges (with bodies), oldest first."""
+        """This scenario's exchanges (with bodies), oldest first.
+
+        Not attached to the report here (a step may look several times): every
+        exchange is attached once after the scenario (steps/allure_exchanges.py).
+        """
         params = {"since_id": str(self.since_id)}
         if scenario_id is not None:
             params["scenario_id"] = scenario_id
-        found = self._call("GET", "/exchanges", params=params)
-        attach_json(f"{self.name} mock: {len(found)} exchange(s) recorded", found)
-        return found
+        return self._call("GET", "/exchanges", params=params)
 
     def add_behaviour(self, kind: str, params: dict[str, Any], times: int | None = None,
                       operation: str | None = None) -> None:
         body = {"kind": kind, "params": params, "times": times, "operation": operation}
         attach_json(f"{self.name} mock: behaviour {kind} injected", body)
         self._call("POST", "/behaviours", json=body)
+
+    def deliver(self, mailbox: str, raw: bytes) -> dict[str, Any]:
+        """Put message `raw` in `mailbox` (the MSSanté IMAP mock's maildir), as a colleague's LPS would."""
+        attach_json(f"{self.name} mock: message delivered to {mailbox}", {"mailbox": mailbox, "size": len(raw)})
+        return self._call("POST", f"/mailboxes/{mailbox}/messages", data=raw,
+                          headers={"Content-Type": "message/rfc822"})

@@ -30,8 +30,13 @@ from segur_harness.validation import Engine, get_engine
 from segur_harness.validation.remote import RemoteEngine
 
 from .adapter import AdapterClient
+from .allure_exchanges import attach_scenario_exchanges
+from .allure_listener import allure_active
 from .context import ScenarioContext
 from .mock_admin import MockAdmin
+
+pytest_plugins = ["segur_harness.steps.allure_hooks"]
+"""The REM labels, Gherkin-only step parameters and French status messages of the Allure results."""
 
 DEFAULT_SUT_URL = "http://127.0.0.1:18090"
 DEFAULT_MOCKS = {
@@ -111,6 +116,27 @@ def dmp(mocks: dict[str, MockAdmin]) -> MockAdmin:
 
 
 @pytest.fixture(scope="session")
+def psc(mocks: dict[str, MockAdmin]) -> MockAdmin:
+    if "psc" not in mocks:
+        pytest.skip("no Pro Santé Connect mock in SEGUR_MOCKS")
+    return mocks["psc"]
+
+
+@pytest.fixture(scope="session")
+def mss_smtp(mocks: dict[str, MockAdmin]) -> MockAdmin:
+    if "mss-smtp" not in mocks:
+        pytest.skip("no MSSanté SMTP mock in SEGUR_MOCKS")
+    return mocks["mss-smtp"]
+
+
+@pytest.fixture(scope="session")
+def mss_imap(mocks: dict[str, MockAdmin]) -> MockAdmin:
+    if "mss-imap" not in mocks:
+        pytest.skip("pas de serveur IMAP MSSanté : dovecot (paquet Debian dovecot-imapd) absent")
+    return mocks["mss-imap"]
+
+
+@pytest.fixture(scope="session")
 def services_configured(sut: AdapterClient, mocks: dict[str, MockAdmin]) -> dict[str, Any]:
     """Tell the SUT once where the national services are; a 501 means the editor configured it by hand."""
     body: dict[str, Any] = {name: m.url for name, m in mocks.items()}
@@ -158,9 +184,12 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
-    """Let a deliberately delayed mock answer land before the next scenario re-tags the mock."""
+    """Let a deliberately delayed mock answer land before the next scenario re-tags the mock,
+    then attach every exchange of the scenario to its Allure result (once each)."""
     context: ScenarioContext | None = _session.pop("ctx:" + request.node.nodeid, None)
     if context and context.settle_until:
         remaining = context.settle_until - time.monotonic()
         if remaining > 0:
             time.sleep(remaining)
+    if allure_active(request.config):
+        attach_scenario_exchanges(request.getfixturevalue("mocks"), _session.get(request.node.nodeid))

@@ -18,6 +18,9 @@ from segur_harness.steps.dmp_wire_steps import *  # noqa: F403
 from segur_harness.steps.ins_identity_steps import *  # noqa: F403
 from segur_harness.steps.ins_search_steps import *  # noqa: F403
 from segur_harness.steps.ins_wire_steps import *  # noqa: F403
+from segur_harness.steps.mss_reception_steps import *  # noqa: F403
+from segur_harness.steps.mss_steps import *  # noqa: F403
+from segur_harness.steps.psc_steps import *  # noqa: F403
 
 FEATURES_DIR = Path(segur_harness.features.__file__).resolve().parent
 

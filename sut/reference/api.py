@@ -32,15 +32,25 @@ from .inputs import (
     vitale_of,
 )
 from .model import Identity, Registry
+from .mss.ledger import MssLedger
+from .mss.workflows import MssWorkflows, SendRequest
+from .mss_inputs import mail_server_of, mailbox_of, psc_mode_of, rpps_of, send_fields_of
 from .problems import Problem, invalid
-from .settings import SutSettings
+from .psc.client import PscClient
+from .psc.provider import Provider
+from .psc.sessions import PscSessions
+from .psc.trace import PscTraceLog
+from .settings import MailServer, SutSettings
 from .workflows import Workflows
 
 log = logging.getLogger(__name__)
 
-CONTRACT_VERSION = "1.2.0"
+CONTRACT_VERSION = "1.3.0"
 PRODUCT_NAME = "Segur harness reference SUT"
 PREFIX = "/adapter/v1"
+SERVICES = ("insi", "dmp", "psc", "mss-smtp", "mss-imap")
+"""The service locations PUT /services knows; a body naming none of them is refused."""
+TIMEOUTS = ("insi_timeout_seconds", "dmp_timeout_seconds", "psc_timeout_seconds", "mss_timeout_seconds")
 
 
 def _body() -> dict[str, Any]:
@@ -62,6 +72,12 @@ class Sut:
     dmp_traces: DmpTraceLog
     dmp_ledger: DmpLedger
     dmp: DmpWorkflows
+    psc_traces: PscTraceLog
+    psc_sessions: PscSessions
+    psc_provider: Provider
+    psc: PscClient
+    mss_ledger: MssLedger
+    mss: MssWorkflows
 
     @classmethod
     def create(cls, settings: SutSettings) -> Sut:
@@ -70,8 +86,13 @@ class Sut:
                       dedup_on_set_id=settings.has("dedup-on-set-id"))
         traces, ledger = DmpTraceLog(), DmpLedger()
         dmp = DmpWorkflows(inbox, settings, DmpChannel(settings, traces), ledger)
+        psc_traces, sessions = PscTraceLog(), PscSessions()
+        provider = Provider(psc_traces)
+        psc = PscClient(settings, psc_traces, sessions, provider)
+        mss_ledger = MssLedger()
         return cls(settings, registry, Workflows(registry, settings), shelf, DocumentWorkflows(shelf, settings), inbox,
-                   traces, ledger, dmp)
+                   traces, ledger, dmp, psc_traces, sessions, provider, psc, mss_ledger,
+                   MssWorkflows(settings, registry, inbox, psc, mss_ledger))
 
     def reset(self) -> None:
         self.registry.reset()
@@ -79,6 +100,10 @@ class Sut:
         self.inbox.reset()
         self.dmp_traces.reset()
         self.dmp_ledger.reset()
+        self.psc_traces.reset()
+        self.psc_sessions.reset()
+        self.psc_provider.reset()
+        self.mss_ledger.reset()
 
 
 def _url_errors(data: dict[str, Any], field: str, message: str) -> list[dict[str, str]]:
@@ -107,7 +132,7 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
             "lps_name": settings.lps_name,
             "defect": settings.defect,
             "capabilities": ["identities", "insi-traits", "insi-vitale", "documents", "export", "insi-calls",
-                             "services", "cda-documents", "received-documents", "dmp"],
+                             "services", "cda-documents", "received-documents", "dmp", "psc", "mss"],
             "document_kinds": kind_names(),
         })
 
@@ -120,25 +145,42 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
     def services() -> Response:
         data = _body()
         errors: list[dict[str, str]] = []
-        if "dmp" not in data or "insi" in data:
+        if "insi" in data or not any(name in data for name in SERVICES):
             errors += _url_errors(data, "insi", "insi doit être l'URL http(s) du téléservice INSi")
         if "dmp" in data:
             errors += _url_errors(data, "dmp", "dmp doit être l'URL http(s) de base du DMP")
-        for name in ("insi_timeout_seconds", "dmp_timeout_seconds"):
+        if "psc" in data:
+            errors += _url_errors(data, "psc", "psc doit être l'URL http(s) de l'émetteur Pro Santé Connect")
+        mail: dict[str, MailServer | None] = {}
+        for name, scheme in (("mss-smtp", "smtp"), ("mss-imap", "imap")):
+            if name in data:
+                mail[name], wrong = mail_server_of(data[name], scheme, name)
+                errors += wrong
+        for name in TIMEOUTS:
             timeout = data.get(name)
             if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
                                         or not 0 < timeout <= 120):
                 errors.append({"field": name, "message": f"{name} doit être dans ]0, 120]"})
         if errors:
             raise invalid(errors)
+
+        def timeout_of(name: str) -> float | None:
+            return float(data[name]) if data.get(name) is not None else None
+
         if "insi" in data:
-            timeout = data.get("insi_timeout_seconds")
-            settings.set_insi(data["insi"], float(timeout) if timeout is not None else None)
+            settings.set_insi(data["insi"], timeout_of("insi_timeout_seconds"))
         if "dmp" in data:
-            timeout = data.get("dmp_timeout_seconds")
-            settings.set_dmp(data["dmp"], float(timeout) if timeout is not None else None)
+            settings.set_dmp(data["dmp"], timeout_of("dmp_timeout_seconds"))
+        if "psc" in data:
+            settings.set_psc(data["psc"], timeout_of("psc_timeout_seconds"))
+        if mail or data.get("mss_timeout_seconds") is not None:
+            settings.set_mss(mail.get("mss-smtp"), mail.get("mss-imap"), timeout_of("mss_timeout_seconds"))
+        smtp, imap = settings.mss_smtp, settings.mss_imap
         return jsonify({"insi": settings.insi_url, "insi_timeout_seconds": settings.insi_timeout_seconds,
-                        "dmp": settings.dmp_url, "dmp_timeout_seconds": settings.dmp_timeout_seconds})
+                        "dmp": settings.dmp_url, "dmp_timeout_seconds": settings.dmp_timeout_seconds,
+                        "psc": settings.psc_url, "psc_timeout_seconds": settings.psc_timeout_seconds,
+                        "mss-smtp": smtp.url("smtp") if smtp else None, "mss-imap": imap.url("imap") if imap else None,
+                        "mss_timeout_seconds": settings.mss_timeout_seconds})
 
     @bp.post("/identities")
     def create_identity() -> tuple[Response, int]:
@@ -291,6 +333,50 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
     def received_documents() -> Response:
         with sut.inbox.lock:
             return jsonify({"documents": [d.to_json() for d in sut.inbox.documents]})
+
+    @bp.post("/psc/login")
+    def psc_login() -> Response:
+        data = _body()
+        rpps, mode = rpps_of(data), psc_mode_of(data)
+        user_of(data)  # validated as everywhere; PSC knows the professional by RPPS, not by login
+        return jsonify(sut.psc.login(rpps, mode).to_json())
+
+    @bp.post("/psc/logout")
+    def psc_logout() -> Response:
+        data = _body()
+        rpps = rpps_of(data)
+        user_of(data)
+        return jsonify(sut.psc.logout(rpps).to_json())
+
+    @bp.get("/psc/session")
+    def psc_session() -> Response:
+        return jsonify(sut.psc_sessions.state(rpps_of({"rpps": request.args.get("rpps")})))
+
+    @bp.get("/psc-calls")
+    def psc_calls() -> Response:
+        return jsonify({"calls": sut.psc_traces.to_json()})
+
+    @bp.post("/mss/send")
+    def mss_send() -> Response:
+        data = _body()
+        fields, user = send_fields_of(data), user_of(data)
+        documents = [sut.shelf.get(d) for d in fields.document_ids]
+        with registry.lock, sut.shelf.lock:
+            identities = {d.identity_id: identity_or_404(d.identity_id) for d in documents}
+            req = SendRequest(documents, identities, fields.sender, fields.rpps, fields.to, fields.to_patient,
+                              fields.request_dsn, fields.request_mdn, user)
+            return jsonify(sut.mss.send(req).to_json())
+
+    @bp.get("/mss/messages")
+    def mss_messages() -> Response:
+        return jsonify(sut.mss_ledger.to_json())
+
+    @bp.post("/mss/mailbox/sync")
+    def mss_sync() -> Response:
+        data = _body()
+        mailbox, rpps, user = mailbox_of(data), rpps_of(data), user_of(data)
+        with registry.lock:
+            return jsonify(sut.mss.sync(mailbox, rpps, user).to_json())
 
     @bp.get("/received-documents/<received_id>/cda")
     def received_document_cda(received_id: str) -> Response:

@@ -50,6 +50,26 @@ DEFECTS: dict[str, str] = {
     "dmp-swallows-errors": "Reports DMP failures, faults and timeouts to the user as a success, without alert.",
     "dmp-bris-de-glace-as-normal": "Sends purposeofuse 'normal' in the VIHF when the user chose bris de glace.",
     "dmp-no-td02-before-search": "Consults the DMP (ITI-18 search, ITI-43 retrieve) without calling TD0.2 first.",
+    # MSSanté client (docs/adapter.md "MSSanté and Pro Santé Connect")
+    "mss-accepts-tls-below-1.2": "Lets its SMTP/IMAP TLS context negotiate TLS 1.0 and 1.1 (security level 0).",
+    "mss-any-cipher": "Offers and accepts any TLS 1.2 cipher suite, not only the four MSSanté ECDHE-RSA suites.",
+    "mss-no-server-cert-check": "Does not verify the MSSanté server certificate (no CA check, no hostname check).",
+    "mss-wrong-subject": "Sends XDM messages without the XDM/1.0/DDM+ subject prefix.",
+    "mss-no-x-mss-headers": "Sends XDM messages without the X-MSS-CODECDA, X-MSS-INS and X-MSS-NIL headers.",
+    "mss-ins-of-unqualified": "Sends X-MSS-INS: O and writes to the patient mailbox for a non-QUAL identity.",
+    "mss-no-xdm": "Attaches the CDA document raw instead of an IHE_XDM.ZIP archive.",
+    "mss-several-patients": "Puts the documents of several patients in one message.",
+    "mss-swallows-refusal": "Reports an SMTP refusal (unknown recipient, AUTH refused) as a success, no alert.",
+    "mss-no-mdn": "Never sends the MDN (accusé de lecture) a received message asks for.",
+    "mss-wrong-mdn": "Answers every XDM message with an MDN 'processed' and no error, even for an unknown patient.",
+    "mss-integrates-duplicates": "Integrates a document received twice by MSSanté twice.",
+    "mss-ignores-xdm-mail": "Does not detect e-mails carrying an IHE_XDM.ZIP: lists them as ignored mail.",
+    "mss-no-starttls": "Authenticates and sends without STARTTLS (the token and the message in clear).",
+    "mss-ignores-acknowledgements": "Does not read the DSN / MDN it receives: sent messages show no acknowledgement.",
+    # Pro Santé Connect client
+    "psc-no-pkce": "Runs the PSC authorization code flow without PKCE (no code_challenge, no code_verifier).",
+    "psc-no-refresh": "Never refreshes the PSC access token: keeps presenting it after it expired.",
+    "psc-logout-keeps-tokens": "Logout says success but neither revokes nor forgets the PSC tokens: still uses them.",
 }
 
 

@@ -118,7 +118,9 @@ class Inbox:
         with self.lock:
             return next((d for d in self.documents if d.id == received_id), None)
 
-    def _same(self, header: dict[str, Any]) -> ReceivedDocument | None:
+    def _same(self, header: dict[str, Any], dedup: bool) -> ReceivedDocument | None:
+        if not dedup:
+            return None
         for doc in self.documents:
             if self.dedup_on_id and doc.document_id == header["document_id"]:
                 return doc
@@ -126,13 +128,14 @@ class Inbox:
                 return doc
         return None
 
-    def receive(self, data: bytes, channel: str, user: str) -> Reception:
+    def receive(self, data: bytes, channel: str, user: str, *, dedup: bool = True) -> Reception:
+        """Integrate `data` unless it is already held; `dedup=False` is a channel's defect integrating it again."""
         try:
             header = read_header(data)
         except UnreadableDocument as exc:
             return Reception(REJECTED, f"Document reçu non intégré : {exc}.", True, None)
         with self.lock:
-            known = self._same(header)
+            known = self._same(header, dedup)
             if known is not None:
                 known.times_received += 1
                 return Reception(DUPLICATE, f"Document déjà intégré ({known.id}, reçu par {known.channel}) : "

@@ -1,4 +1,4 @@
-"""One HTTP POST to a national service that never raises: the shared first step of the INSi and DMP clients.
+"""One HTTP call to a national service that never raises: the shared first step of the INSi, DMP and PSC clients.
 
 A real LPS must tell the user why a service gave no answer, so a timeout or an
 unreachable host becomes a kind (`TIMEOUT`, `UNREACHABLE`) and a French
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -29,9 +30,14 @@ class Posted:
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout_seconds: float, service: str) -> Posted:
     """POST `body` to `url` within `timeout_seconds`; `service` names the service in the French detail."""
+    return send("POST", url, timeout_seconds, service, data=body, headers=headers)
+
+
+def send(method: str, url: str, timeout_seconds: float, service: str, **options: Any) -> Posted:
+    """`method` on `url` within `timeout_seconds`; `options` go to requests (params, data, auth, allow_redirects)."""
     started = time.time()
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=timeout_seconds)
+        response = requests.request(method, url, timeout=timeout_seconds, **options)
     except requests.Timeout:
         return Posted(started, time.time(), kind=TIMEOUT,
                       detail=f"{service} n'a pas répondu dans le délai de {timeout_seconds:g} s")

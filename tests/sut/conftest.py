@@ -3,15 +3,23 @@
 `schema_check` is a small JSON Schema checker for the subset the adapter
 contract uses ($ref, allOf, oneOf, type, required, properties, items, enum,
 pattern, minItems, minLength): the harness ships no JSON Schema library.
+The PSC and MSSanté client tests run the real mocks through tests/mocks'
+support modules (mss_support, psc_support), put on sys.path here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+MOCK_SUPPORT = str(Path(__file__).resolve().parent.parent / "mocks")
+if MOCK_SUPPORT not in sys.path:  # --import-mode=importlib: test folders are not on sys.path
+    sys.path.insert(0, MOCK_SUPPORT)
 
 _TYPES = {
     "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
@@ -60,6 +68,20 @@ def check(value: Any, schema: dict[str, Any], spec: dict[str, Any], path: str = 
             if key in value:
                 errors += check(value[key], sub, spec, f"{path}.{key}")
     return errors
+
+
+@pytest.fixture(scope="session")
+def mss(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The PSC mock and the MSSanté SMTP mock on free ports, shared by the PSC and MSSanté client tests.
+
+    Tests count what the mocks recorded before and after their own action, never from zero.
+    """
+    from mss_support import running
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SEGUR_VALIDATOR_URL", raising=False)  # the mock's content checks in process
+        with running(tmp_path_factory.mktemp("mss")) as served:
+            yield served
 
 
 @pytest.fixture(scope="session")

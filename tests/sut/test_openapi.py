@@ -212,4 +212,54 @@ def test_services_keeps_the_1_1_rules_and_accepts_dmp_alone(client: FlaskClient)
     reply = client.put("/adapter/v1/services", json={"dmp": "http://127.0.0.1:18082/"})
     assert reply.status_code == 200 and reply.get_json()["dmp"] == "http://127.0.0.1:18082"
     info = client.get("/adapter/v1/info").get_json()
-    assert "dmp" in info["capabilities"] and info["contract_version"] == "1.2.0"
+    assert "dmp" in info["capabilities"] and info["contract_version"] == "1.3.0"
+
+
+def test_services_1_3_takes_psc_and_mss_and_validates_every_url(client: FlaskClient) -> None:
+    for wrong in ({"psc": "ftp://x"}, {"mss-smtp": "http://127.0.0.1:25"}, {"mss-imap": "imap://127.0.0.1"},
+                  {"mss-smtp": "smtp://127.0.0.1:587/x"}, {"psc": "http://x", "mss_timeout_seconds": 0},
+                  {"unknown": "x"}, {"mss_timeout_seconds": 5}):
+        assert client.put("/adapter/v1/services", json=wrong).status_code == 422, wrong
+    reply = client.put("/adapter/v1/services", json={
+        "insi": "http://127.0.0.1:18081/lps", "dmp": "http://127.0.0.1:18082", "psc": "http://127.0.0.1:18083/",
+        "mss-smtp": "smtp://127.0.0.1:18587", "mss-imap": "imap://localhost:18143", "insi_timeout_seconds": 2,
+        "mss_timeout_seconds": 7, "psc_timeout_seconds": 3, "something-new": True})
+    assert reply.status_code == 200
+    assert {k: v for k, v in reply.get_json().items() if k.startswith(("psc", "mss"))} == {
+        "psc": "http://127.0.0.1:18083", "psc_timeout_seconds": 3.0, "mss-smtp": "smtp://127.0.0.1:18587",
+        "mss-imap": "imap://localhost:18143", "mss_timeout_seconds": 7.0}
+    assert client.put("/adapter/v1/services", json={"mss-smtp": "smtp://127.0.0.1:2525"}).get_json()["mss-imap"] == \
+        "imap://localhost:18143"
+    assert {"psc", "mss"} <= set(client.get("/adapter/v1/info").get_json()["capabilities"])
+
+
+def test_psc_and_mss_routes_answer_match_the_documented_schemas(spec: dict[str, Any], schema_check, mss) -> None:
+    from .mss_helpers import DOCTOR, DOCTOR_BOX, PHARMACIST_BOX, sut_for
+
+    def conforms(reply, path: str, method: str, status: str) -> dict[str, Any]:
+        assert str(reply.status_code) == status, reply.get_data(as_text=True)
+        errors = schema_check(reply.get_json(), _schema(spec, path, method, status), spec)
+        assert errors == [], f"{method.upper()} {path}: {errors}"
+        return reply.get_json()
+
+    h = sut_for(mss, imap_port=9)
+    client = h.client
+    doc = h.document(h.identity())["id"]
+    send = {"documents": [doc], "from": DOCTOR_BOX, "rpps": DOCTOR, "to": [PHARMACIST_BOX], "to_patient": True}
+    conforms(client.post("/adapter/v1/mss/send", json=send), "/adapter/v1/mss/send", "post", "200")
+    conforms(client.post("/adapter/v1/psc/login", json={"rpps": DOCTOR}), "/adapter/v1/psc/login", "post", "200")
+    conforms(client.get(f"/adapter/v1/psc/session?rpps={DOCTOR}"), "/adapter/v1/psc/session", "get", "200")
+    sent = conforms(client.post("/adapter/v1/mss/send", json=send), "/adapter/v1/mss/send", "post", "200")
+    assert sent["outcome"] == "SUCCESS", sent["message"]
+    synced = conforms(client.post("/adapter/v1/mss/mailbox/sync", json={"mailbox": DOCTOR_BOX, "rpps": DOCTOR}),
+                      "/adapter/v1/mss/mailbox/sync", "post", "200")
+    assert synced["outcome"] == "ERROR"
+    conforms(client.get("/adapter/v1/mss/messages"), "/adapter/v1/mss/messages", "get", "200")
+    conforms(client.post("/adapter/v1/psc/logout", json={"rpps": DOCTOR}), "/adapter/v1/psc/logout", "post", "200")
+    conforms(client.get("/adapter/v1/psc-calls"), "/adapter/v1/psc-calls", "get", "200")
+    conforms(client.post("/adapter/v1/mss/send", json={**send, "documents": ["DOC-404"]}), "/adapter/v1/mss/send",
+             "post", "404")
+    conforms(client.post("/adapter/v1/mss/send", json={**send, "from": "x"}), "/adapter/v1/mss/send", "post", "422")
+    conforms(client.post("/adapter/v1/psc/login", json={"rpps": "1"}), "/adapter/v1/psc/login", "post", "422")
+    conforms(client.post("/adapter/v1/mss/mailbox/sync", json={"rpps": DOCTOR}), "/adapter/v1/mss/mailbox/sync",
+             "post", "422")

@@ -1,0 +1,120 @@
+"""pytest hooks that make allure-pytest-bdd's results speak the REM (`-p segur_harness.steps.allure_hooks`).
+
+allure-pytest-bdd files a scenario by feature folder, lists every step-function
+argument as a parameter (so fixtures show as `<AdapterClient object at 0x…>`
+and the scenario context as a dump) and keeps pytest's English exception text.
+These hooks run after its own and correct the result it is building:
+requirement labels and description (segur_harness.allure_labels), the Gherkin
+arguments only as step parameters, and a French prefix on the status message
+saying whose problem it is. Without an Allure listener (no --alluredir) they do nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from allure_commons.model2 import Label, Link, Parameter, TestResult
+
+from segur_harness.allure_labels import (
+    EVIDENCE_LINK,
+    requirement_title,
+    requirements_of,
+    result_description,
+    result_labels,
+)
+from segur_harness.catalogue import Catalogue, Requirement, load_catalogue
+from segur_harness.features_index import split_scenario_name
+
+from .allure_listener import get_step_uuid, listener
+
+GHERKIN_ONLY = ("datatable", "docstring")
+"""Step arguments allure-pytest-bdd already attaches as files (kept off the parameter list)."""
+PREFIXES = {
+    "failed": "Non-conformité",
+    "broken": "Problème du banc de test, le logiciel testé n'est pas mis en cause",
+    "skipped": "Non exécuté",
+}
+_REQUIREMENTS_KEY = pytest.StashKey[list[Requirement]]()
+
+
+@functools.cache
+def _catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@contextlib.contextmanager
+def _test_result(item: pytest.Item) -> Iterator[TestResult | None]:
+    found = listener(item.config)
+    if found is None:
+        yield None
+        return
+    uuid = getattr(found, "nodeid_to_uuid", {}).get(item.nodeid)
+    with found.lifecycle.update_test_case(uuid=uuid) as result:
+        yield result
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Requirement, scenario and proof labels, severity, description and the evidence link."""
+    scenario_id, title = split_scenario_name(scenario.name)
+    reqs = requirements_of(_catalogue(), scenario.tags)
+    request.node.stash[_REQUIREMENTS_KEY] = reqs
+    with _test_result(request.node) as result:
+        if result is None:
+            return
+        names = {"parentSuite", "suite", "subSuite", "severity"}
+        result.labels = [label for label in result.labels if label.name not in names]
+        result.labels += [Label(name=n, value=v) for n, v in result_labels(reqs, scenario_id, title, scenario.tags)]
+        result.description = result_description(reqs, scenario_id, title, result.description or "")
+        result.links.append(Link(type="link", name=EVIDENCE_LINK[0], url=EVIDENCE_LINK[1]))
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_step_call(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                                step_func: Any, step_func_args: dict[str, Any]) -> None:  # fmt: skip
+    """The step's parameters are its Gherkin arguments, never the fixtures the step function also takes."""
+    found = listener(request.config)
+    if found is None:
+        return
+    fixtures = set(request.fixturenames)
+    shown = [Parameter(name=name, value=_shown(value)) for name, value in step_func_args.items()
+             if name not in fixtures and name not in GHERKIN_ONLY]  # fmt: skip
+    with found.lifecycle.update_step(uuid=get_step_uuid(step)) as step_result:
+        if step_result is not None:
+            step_result.parameters = shown
+
+
+def french_message(status: str | None, message: str, reqs: list[Requirement]) -> str:
+    """`message` with a French prefix saying whose problem it is (and what the requirement asks, on failure)."""
+    prefix = PREFIXES.get(status or "")
+    if not prefix or message.startswith(prefix):
+        return message
+    text = message.strip()
+    if status == "failed":
+        text = re.sub(r"^[\w.]*(?:Error|Exception|Failed): ", "", text)
+        text = re.split(r"\nassert ", text, maxsplit=1)[0].strip()  # pytest's introspection, not the SUT's behaviour
+        if reqs:
+            asked = "; ".join(f"{r.id} ({requirement_title(r)})" for r in reqs)
+            prefix = f"{prefix} à l'exigence {asked}"
+    elif status == "skipped":
+        text = re.sub(r"^Skipped: ", "", text)
+    return f"{prefix} : {text}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Runs after allure-pytest-bdd has filed the call phase's status and before it writes the result."""
+    with _test_result(item) as result:
+        details = result.statusDetails if result is not None else None
+        if details is not None and details.message:
+            status = result.status.value if hasattr(result.status, "value") else result.status
+            details.message = french_message(status, details.message, item.stash.get(_REQUIREMENTS_KEY, []))

@@ -1,0 +1,164 @@
+"""Steps about what the SUT does with its MSSanté mailbox (vague 2): acknowledgements, XDM mail integration, MDN."""
+
+from __future__ import annotations
+
+import os
+from email import message_from_bytes, policy
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from segur_harness.errors import HarnessError
+from segur_harness.validation import Engine
+from segur_harness.validation.remote import RemoteEngine
+
+from .adapter import AdapterClient
+from .cda_document_steps import document_produced, last_document
+from .context import ScenarioContext
+from .documents import received_document
+from .mock_admin import MockAdmin
+from .mss_mail import colleague_message, with_new_id
+from .mss_wire import MESSAGE, smtp_records
+from .psc_steps import professional
+
+COLLEAGUE = "paul.pharmacien@test.mssante.fr"
+"""The colleague whose LPS writes to the SUT (a professional of the mock directory)."""
+RECEIVED = {"intégré": "integrated", "rejeté": "refused", "doublon": "duplicate", "ignoré": "ignored"}
+
+
+def _sent_to_sut(ctx: ScenarioContext) -> list[str]:
+    return ctx.extra.setdefault("mss_delivered", [])
+
+
+def _deliver(mss_imap: MockAdmin, ctx: ScenarioContext, cda: bytes) -> None:
+    _, mailbox = professional(ctx)
+    msg = colleague_message(cda, COLLEAGUE, mailbox, ask_mdn=True)
+    ctx.extra["mss_colleague_cda"] = cda
+    mss_imap.deliver(mailbox, bytes(msg))
+    _sent_to_sut(ctx).append(str(msg["Message-ID"]))
+
+
+@given("le serveur IMAP MSSanté (dovecot) est disponible")
+def imap_available(mocks: dict[str, MockAdmin]) -> None:
+    if "mss-imap" not in mocks and os.environ.get("CI") == "true":
+        raise HarnessError("CI: no MSSanté IMAP mock in the run (dovecot, Debian package dovecot-imapd, missing)")
+    if "mss-imap" not in mocks:
+        import pytest
+
+        pytest.skip("pas de serveur IMAP MSSanté : dovecot (paquet Debian dovecot-imapd) absent")
+
+
+@given("un confrère a envoyé au SUT un message XDM avec un document pour ce patient, accusé de lecture demandé")
+def colleague_sends_for_patient(sut: AdapterClient, mss_imap: MockAdmin, ctx: ScenarioContext,
+                                cda_engine: Engine | RemoteEngine) -> None:
+    document_produced(sut, ctx, cda_engine, "LDL-SES")
+    _deliver(mss_imap, ctx, with_new_id(last_document(ctx).xml))
+
+
+@given(parsers.parse("un confrère a envoyé au SUT un message XDM avec le document \"{name}\", accusé de lecture "
+                     "demandé"))
+def colleague_sends_fixture(mss_imap: MockAdmin, ctx: ScenarioContext, name: str) -> None:
+    _deliver(mss_imap, ctx, received_document(name))
+
+
+@given("le confrère a renvoyé le même message")
+def colleague_resends(mss_imap: MockAdmin, ctx: ScenarioContext) -> None:
+    cda = ctx.extra.get("mss_colleague_cda")
+    assert cda, "no message was sent to the SUT before (missing 'un confrère a envoyé au SUT …' step)"
+    _deliver(mss_imap, ctx, cda)
+
+
+@when("le SUT relève sa boîte aux lettres MSSanté")
+def sync_mailbox(sut: AdapterClient, ctx: ScenarioContext) -> None:
+    rpps, mailbox = professional(ctx)
+    ctx.extra["mss_sync"] = sut.mss_sync(mailbox, rpps, ctx.user)
+
+
+def _received(ctx: ScenarioContext) -> list[dict[str, Any]]:
+    sync = ctx.extra.get("mss_sync")
+    assert sync is not None, "the SUT did not read its mailbox in this scenario (missing 'le SUT relève' step)"
+    return list(sync.get("received") or [])
+
+
+def _for_delivered(ctx: ScenarioContext) -> list[dict[str, Any]]:
+    delivered = _sent_to_sut(ctx)
+    found = [r for r in _received(ctx) if r.get("message_id") in delivered]
+    assert found, (f"the SUT's mailbox reading does not list the message(s) {delivered} put in its mailbox "
+                   f"(it lists {[r.get('message_id') for r in _received(ctx)]})")
+    return found
+
+
+@then(parsers.parse("le message reçu se conclut par \"{wording}\""))
+def received_outcome(ctx: ScenarioContext, wording: str) -> None:
+    expected = RECEIVED.get(wording)
+    assert expected, f"unknown wording {wording!r} in the feature (known: {', '.join(RECEIVED)})"
+    [entry] = _for_delivered(ctx)[:1]
+    assert entry.get("outcome") == expected, (
+        f"expected the received message to be {expected} ({wording}), the SUT says {entry.get('outcome')!r}: {entry}")
+
+
+@then(parsers.parse("le SUT a intégré {integrated:d} document reçu par MSSanté et signalé {duplicates:d} doublon"))
+def integrated_once(ctx: ScenarioContext, integrated: int, duplicates: int) -> None:
+    outcomes = [r.get("outcome") for r in _for_delivered(ctx)]
+    assert outcomes.count("integrated") == integrated and outcomes.count("duplicate") == duplicates, (
+        f"expected {integrated} integrated and {duplicates} duplicate(s), the SUT says {outcomes}")
+
+
+def _mdns_to_colleague(mss_smtp: MockAdmin, ctx: ScenarioContext) -> list[Any]:
+    out = []
+    for record in smtp_records(mss_smtp, ctx, MESSAGE):
+        msg = record.message()
+        if COLLEAGUE in record.rcpt_to and msg.get_param("report-type") == "disposition-notification":
+            out.append((record, msg))
+    return out
+
+
+def _disposition(msg: Any) -> tuple[str, str, str]:
+    for part in msg.walk():
+        if part.get_content_type() == "message/disposition-notification":
+            payload = part.get_payload()
+            fields = payload[0] if isinstance(payload, list) and payload else message_from_bytes(
+                str(payload).encode(), policy=policy.default)
+            disposition = str(fields.get("Disposition") or "")
+            kind = disposition.rsplit(";", 1)[-1].strip().lower()
+            return kind, str(fields.get("Error") or "").split("^", 1)[0].strip(), \
+                str(fields.get("Original-Message-ID") or "").strip()
+    return "", "", ""
+
+
+@then(parsers.parse("le SUT a envoyé au confrère un accusé de lecture \"{disposition}\""))
+def mdn_sent(mss_smtp: MockAdmin, ctx: ScenarioContext, disposition: str) -> None:
+    _mdn_sent(mss_smtp, ctx, disposition, "")
+
+
+@then(parsers.parse("le SUT a envoyé au confrère un accusé de lecture \"{disposition}\" avec le code \"{code}\""))
+def mdn_sent_with_code(mss_smtp: MockAdmin, ctx: ScenarioContext, disposition: str, code: str) -> None:
+    _mdn_sent(mss_smtp, ctx, disposition, code)
+
+
+def _mdn_sent(mss_smtp: MockAdmin, ctx: ScenarioContext, disposition: str, code: str) -> None:
+    delivered = _sent_to_sut(ctx)
+    mdns = _mdns_to_colleague(mss_smtp, ctx)
+    assert mdns, f"the SUT sent no MDN (RFC 8098 disposition notification) to {COLLEAGUE}"
+    matching = [(r, m) for r, m in mdns if _disposition(m)[2] in delivered]
+    assert matching, (f"no MDN refers to the message put in the SUT's mailbox {delivered}: "
+                      f"{[_disposition(m)[2] for _, m in mdns]}")
+    record, msg = matching[0]
+    kind, error, _ = _disposition(msg)
+    assert kind == disposition.lower(), f"the SUT's MDN says {kind!r}, expected {disposition!r}"
+    assert error == code, f"the SUT's MDN gives the error code {error!r}, expected {code or 'none'!r}"
+    bad = [f for f in record.errors if str(f["rule"]).startswith("MSS-")]
+    assert not bad, "the MSSanté mock found the MDN malformed: " + "; ".join(f"{f['rule']}: {f['message']}"
+                                                                             for f in bad)
+
+
+@then(parsers.parse("le message envoyé porte l'accusé de lecture \"{disposition}\""))
+def sent_message_acknowledged(sut: AdapterClient, ctx: ScenarioContext, disposition: str) -> None:
+    sent_ids = [m.get("message_id") for m in (ctx.extra.get("mss_outcome") or {}).get("messages") or []]
+    assert sent_ids, "the SUT sent no message in this scenario"
+    sent = [m for m in sut.mss_messages().get("sent") or [] if m.get("message_id") in sent_ids]
+    assert sent, f"GET /mss/messages does not list the message(s) sent {sent_ids}"
+    acks = [a for m in sent for a in m.get("acknowledgements") or [] if a.get("type") == "MDN"]
+    assert acks, f"no MDN is attached to the sent message {sent_ids}: {sent}"
+    assert any(str(a.get("disposition", "")).lower() == disposition.lower() for a in acks), (
+        f"the MDN(s) attached say {[a.get('disposition') for a in acks]}, expected {disposition!r}")
