@@ -71,3 +71,9 @@ class MockAdmin:
         attach_json(f"{self.name} mock: message delivered to {mailbox}", {"mailbox": mailbox, "size": len(raw)})
         return self._call("POST", f"/mailboxes/{mailbox}/messages", data=raw,
                           headers={"Content-Type": "message/rfc822"})
+
+    def mailbox(self, mailbox: str) -> list[dict[str, Any]]:
+        """The messages of `mailbox` on the MSSanté IMAP mock, with their IMAP flags (seen or not)."""
+        found = self._call("GET", f"/mailboxes/{mailbox}/messages")
+        attach_json(f"{self.name} mock: mailbox {mailbox}", found)
+        return found

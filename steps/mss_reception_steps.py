@@ -16,6 +16,7 @@ from .adapter import AdapterClient
 from .cda_document_steps import document_produced, last_document
 from .context import ScenarioContext
 from .documents import received_document
+from .insi_wire import read_exchange
 from .mock_admin import MockAdmin
 from .mss_mail import colleague_message, with_new_id
 from .mss_wire import MESSAGE, smtp_records
@@ -23,7 +24,8 @@ from .psc_steps import professional
 
 COLLEAGUE = "paul.pharmacien@test.mssante.fr"
 """The colleague whose LPS writes to the SUT (a professional of the mock directory)."""
-RECEIVED = {"intégré": "integrated", "rejeté": "refused", "doublon": "duplicate", "ignoré": "ignored"}
+RECEIVED = {"intégré": "integrated", "rejeté": "refused", "doublon": "duplicate", "ignoré": "ignored",
+            "en attente": "deferred"}
 
 
 def _sent_to_sut(ctx: ScenarioContext) -> list[str]:
@@ -69,9 +71,34 @@ def colleague_resends(mss_imap: MockAdmin, ctx: ScenarioContext) -> None:
 
 
 @when("le SUT relève sa boîte aux lettres MSSanté")
-def sync_mailbox(sut: AdapterClient, ctx: ScenarioContext) -> None:
+def sync_mailbox(sut: AdapterClient, mocks: dict[str, MockAdmin], ctx: ScenarioContext) -> None:
     rpps, mailbox = professional(ctx)
+    if "insi" in mocks:  # where the INSi calls of the reading start (MSS/UX.03)
+        ctx.extra["insi_before_sync"] = len(mocks["insi"].exchanges(ctx.scenario_id))
     ctx.extra["mss_sync"] = sut.mss_sync(mailbox, rpps, ctx.user)
+
+
+@then("le SUT a vérifié auprès d'INSi l'INS du patient du document reçu")
+def insi_checked_on_reception(insi: MockAdmin, ctx: ScenarioContext) -> None:
+    before = ctx.extra.get("insi_before_sync")
+    assert before is not None, "the SUT did not read its mailbox in this scenario (missing 'le SUT relève' step)"
+    during = [read_exchange(e) for e in insi.exchanges(ctx.scenario_id)][before:]
+    assert during, "the SUT filed or refused the received document without asking INSi about its patient"
+    traits = (ctx.extra.get("dmp_identity") or {}).get("traits") or {}
+    names = [e.first_names for e in during]
+    assert any(traits.get("birth_first_names", [""])[0] in n for n in names), (
+        f"no INSi request during the reading was about the patient {traits.get('birth_name')} (first names sent: "
+        f"{names})")
+
+
+@then("le message reçu reste non lu dans la boîte du SUT, sans accusé de lecture")
+def message_left_unread(mss_imap: MockAdmin, mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
+    _, mailbox = professional(ctx)
+    delivered = _sent_to_sut(ctx)
+    box = [m for m in mss_imap.mailbox(mailbox) if m.get("message_id") in delivered]
+    assert box, f"the message {delivered} is no longer in the SUT's mailbox {mailbox}"
+    assert not any(m.get("seen") for m in box), f"the SUT marked the message as read: {box}"
+    assert not _mdns_to_colleague(mss_smtp, ctx), "the SUT sent an MDN for a message it could not integrate yet"
 
 
 def _received(ctx: ScenarioContext) -> list[dict[str, Any]]:

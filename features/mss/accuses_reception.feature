@@ -40,3 +40,20 @@ Fonctionnalité: Accusés MSSanté et intégration des documents reçus (vague 2
     Et le confrère a renvoyé le même message
     Quand le SUT relève sa boîte aux lettres MSSanté
     Alors le SUT a intégré 1 document reçu par MSSanté et signalé 1 doublon
+
+  @REQ_MSS_UX_03
+  Scénario: MSS/UX.03.01 — Document reçu pour un patient connu : son INS est vérifiée auprès d'INSi avant l'intégration
+    Étant donné le patient "CORSE ANTHONY" a une identité qualifiée dans le SUT
+    Et un confrère a envoyé au SUT un message XDM avec un document pour ce patient, accusé de lecture demandé
+    Quand le SUT relève sa boîte aux lettres MSSanté
+    Alors le SUT a vérifié auprès d'INSi l'INS du patient du document reçu
+    Et le message reçu se conclut par "intégré"
+
+  @REQ_MSS_UX_03
+  Scénario: MSS/UX.03.02 — INSi indisponible à la réception : document non intégré, message gardé pour la relève suivante
+    Étant donné le patient "CORSE ANTHONY" a une identité qualifiée dans le SUT
+    Et un confrère a envoyé au SUT un message XDM avec un document pour ce patient, accusé de lecture demandé
+    Et le téléservice INSi est indisponible (HTTP 503)
+    Quand le SUT relève sa boîte aux lettres MSSanté
+    Alors le message reçu se conclut par "en attente"
+    Et le message reçu reste non lu dans la boîte du SUT, sans accusé de lecture

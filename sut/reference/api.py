@@ -89,10 +89,10 @@ class Sut:
         psc_traces, sessions = PscTraceLog(), PscSessions()
         provider = Provider(psc_traces)
         psc = PscClient(settings, psc_traces, sessions, provider)
-        mss_ledger = MssLedger()
-        return cls(settings, registry, Workflows(registry, settings), shelf, DocumentWorkflows(shelf, settings), inbox,
+        mss_ledger, identities = MssLedger(), Workflows(registry, settings)
+        return cls(settings, registry, identities, shelf, DocumentWorkflows(shelf, settings), inbox,
                    traces, ledger, dmp, psc_traces, sessions, provider, psc, mss_ledger,
-                   MssWorkflows(settings, registry, inbox, psc, mss_ledger))
+                   MssWorkflows(settings, registry, inbox, psc, mss_ledger, identities))
 
     def reset(self) -> None:
         self.registry.reset()

@@ -64,6 +64,7 @@ DEFECTS: dict[str, str] = {
     "mss-wrong-mdn": "Answers every XDM message with an MDN 'processed' and no error, even for an unknown patient.",
     "mss-integrates-duplicates": "Integrates a document received twice by MSSanté twice.",
     "mss-ignores-xdm-mail": "Does not detect e-mails carrying an IHE_XDM.ZIP: lists them as ignored mail.",
+    "mss-no-insi-check": "Files a received document under the local identity without checking its INS with INSi.",
     "mss-no-starttls": "Authenticates and sends without STARTTLS (the token and the message in clear).",
     "mss-ignores-acknowledgements": "Does not read the DSN / MDN it receives: sent messages show no acknowledgement.",
     # Pro Santé Connect client

@@ -24,6 +24,7 @@ from segur_harness.mocks.mss.xoauth2 import introspect
 from segur_harness.pki import Pki, rsa_server_cert
 from segur_harness.sut.reference.model import InsRecord
 from segur_harness.sut.reference.mss.xdm_in import UnreadableArchive, read_documents
+from segur_harness.sut.reference.workflows import FOUND, SERVICE_ERROR, SearchOutcome
 
 from .dmp_helpers import IDENTITY, INS, KEY, OID, Harness
 from .mss_helpers import DOCTOR, DOCTOR_BOX, PHARMACIST, PHARMACIST_BOX, login, new_messages, parsed, send, sut_for
@@ -45,10 +46,25 @@ def box(mss: Mss) -> Iterator[tuple[Mailbox, int]]:
         yield mailbox, port
 
 
+class InsiStub:
+    """Stands for the SUT's INSi search (no INSi mock here): answers `outcome`, optionally with another INS."""
+
+    def __init__(self, outcome: str = FOUND, other_ins: str | None = None) -> None:
+        self.outcome, self.other_ins, self.calls = outcome, other_ins, 0
+
+    def search_by_traits(self, identity: Any, user: str) -> SearchOutcome:
+        self.calls += 1
+        if self.other_ins and identity.ins is not None:
+            identity.ins = InsRecord(self.other_ins[:13], self.other_ins[13:], OID, "NIR", "2026-12-01T00:00:00Z",
+                                     "INSI_TRAITS")
+        return SearchOutcome(self.outcome, "INSi (stub)", self.outcome != FOUND, identity)
+
+
 def _receiver(mss: Mss, port: int, defect: str | None = None, *, rpps: str = DOCTOR,
-              patient: dict[str, Any] | None = IDENTITY) -> Harness:
+              patient: dict[str, Any] | None = IDENTITY, insi: InsiStub | None = None) -> Harness:
     """A SUT reading mailboxes on the test IMAP server, with (by default) the patient of dmp_helpers, QUAL."""
     h = sut_for(mss, defect, imap_port=port)
+    h.sut.mss.reader.inbound.identities = insi or InsiStub()  # type: ignore[assignment]
     assert login(h, rpps)["outcome"] == "SUCCESS"
     if patient is not None:
         ident = h.post("/identities", patient)["id"]
@@ -307,3 +323,28 @@ def test_against_the_mss_mock_imap_server(mss_imap: Mss) -> None:
     assert back["received"] and {r["outcome"] for r in back["received"]} == {"acknowledgement"}, back
     [message] = sender.client.get("/adapter/v1/mss/messages").get_json()["sent"]
     assert ("MDN", "processed") in [(a["type"], a["disposition"]) for a in message["acknowledgements"]]
+
+
+@pytest.mark.parametrize("defect", [None, "mss-no-insi-check"])
+def test_the_received_ins_is_checked_with_insi_first(mss: Mss, box: tuple[Mailbox, int], defect: str | None) -> None:
+    mailbox, port = box
+    mailbox.deliver(_xdm_mail(mss)[0])
+    insi = InsiStub(other_ins="160012B02077713")
+    [got] = _sync(_receiver(mss, port, defect, rpps=PHARMACIST, insi=insi))["received"]
+    if defect:
+        assert insi.calls == 0 and got["outcome"] == "integrated"
+    else:
+        assert insi.calls == 1 and (got["outcome"], got["error_code"]) == ("refused", "904")
+
+
+def test_insi_unavailable_leaves_the_message_for_the_next_reading(mss: Mss, box: tuple[Mailbox, int]) -> None:
+    mailbox, port = box
+    mailbox.deliver(_xdm_mail(mss)[0])
+    before = len(mss.messages())
+    receiver = _receiver(mss, port, rpps=PHARMACIST, insi=InsiStub(SERVICE_ERROR))
+    [got] = _sync(receiver)["received"]
+    assert (got["outcome"], got["documents"], got["mdn_sent"]) == ("deferred", [], False)
+    assert len(mailbox.unseen()) == 1 and new_messages(mss, before) == []
+    receiver.sut.mss.reader.inbound.identities = InsiStub()  # type: ignore[assignment]
+    [again] = _sync(receiver)["received"]
+    assert again["outcome"] == "integrated" and mailbox.unseen() == []

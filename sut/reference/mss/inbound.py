@@ -22,9 +22,10 @@ from email.utils import getaddresses
 
 from ..dmp.cda_facts import read_facts
 from ..inbox import DUPLICATE, INTEGRATED, Inbox
-from ..model import Registry, now_iso
+from ..model import Identity, Registry, now_iso
 from ..settings import SutSettings
 from ..traits import normalize
+from ..workflows import FOUND, NOT_CONFIGURED, SERVICE_ERROR, Workflows
 from .acks import read_report
 from .data import error_label, mss_data
 from .ledger import MssLedger, ReceivedMessage
@@ -55,11 +56,17 @@ def _xdm_part(msg: EmailMessage) -> EmailMessage | None:
     return next((p for p in msg.walk() if (p.get_filename() or "").upper() == wanted), None)
 
 
-class Inbound:
-    """Handles fetched mail for the SUT's registry, inbox and ledger."""
+class InsiUnavailable(Exception):
+    """INSi could not confirm a received document's INS now: keep the message unread and try at the next reading."""
 
-    def __init__(self, settings: SutSettings, registry: Registry, inbox: Inbox, ledger: MssLedger) -> None:
+
+class Inbound:
+    """Handles fetched mail for the SUT's registry, inbox and ledger; received INS are checked with INSi."""
+
+    def __init__(self, settings: SutSettings, registry: Registry, inbox: Inbox, ledger: MssLedger,
+                 identities: Workflows) -> None:
         self.settings, self.registry, self.inbox, self.ledger = settings, registry, inbox, ledger
+        self.identities = identities
 
     def handle(self, raw: bytes, key: tuple[str, str, str], user: str) -> Handled:
         msg: EmailMessage = message_from_bytes(raw, policy=policy.default)  # type: ignore[assignment]
@@ -78,7 +85,14 @@ class Inbound:
             record.detail = "message sans archive IHE_XDM.ZIP : laissé non lu"
             return Handled(record, mark_seen=False)
         record.xdm = True
-        codes = self._integrate(msg, part, record, user)
+        try:
+            codes = self._integrate(msg, part, record, user)
+        except InsiUnavailable as exc:
+            record.outcome = "deferred"
+            record.detail = f"INS non vérifiable maintenant ({exc}) : message laissé non lu, nouvel essai à la " \
+                            "prochaine relève"
+            record.documents.clear()
+            return Handled(record, mark_seen=False)
         record.error_code = codes[0] if codes else None
         if codes:
             record.outcome = "refused"
@@ -100,7 +114,7 @@ class Inbound:
         notes: list[str] = []
         new = duplicates = 0
         for document in documents:
-            code = self._patient_code(document.data)
+            code = self._patient_code(document.data, user)
             if code is not None:
                 codes.append(code)
                 notes.append(f"{document.member} non intégré : {error_label(code)} ({code})")
@@ -119,8 +133,9 @@ class Inbound:
         record.detail = " ".join(notes)
         return codes
 
-    def _patient_code(self, cda: bytes) -> str | None:
-        """None when the CDA's patient is a QUAL identity of the registry with the same INS and traits."""
+    def _patient_code(self, cda: bytes, user: str) -> str | None:
+        """None when the CDA's patient is a QUAL identity of the registry with the same INS and traits, confirmed
+        by INSi now (MSS/UX.03: a received INS is checked with the téléservice before the document is filed)."""
         try:
             facts = read_facts(cda)
         except ValueError:
@@ -138,7 +153,20 @@ class Inbound:
         for identity in known:
             if (normalize(identity.traits.birth_name) == normalize(facts.birth_name)
                     and identity.traits.birth_date.replace("-", "") == facts.birth_time[:8]):
-                return None
+                return self._confirmed_by_insi(identity, ins, user)
+        return "904"
+
+    def _confirmed_by_insi(self, identity: Identity, ins: str, user: str) -> str | None:
+        """None when INSi, asked with the identity's traits, still gives this INS; "904" when it does not."""
+        if self.settings.has("mss-no-insi-check"):
+            return None
+        with self.registry.lock:
+            outcome = self.identities.search_by_traits(identity, user)
+        if outcome.outcome in (SERVICE_ERROR, NOT_CONFIGURED):
+            raise InsiUnavailable(outcome.message.rstrip("."))
+        current = identity.ins
+        if outcome.outcome == FOUND and current is not None and (current.number + current.key).upper() == ins:
+            return None
         return "904"
 
     # -- read acknowledgement ------------------------------------------------

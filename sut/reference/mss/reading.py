@@ -14,6 +14,7 @@ from ..model import Registry
 from ..outcome import ERROR, FAILURE, REFUSED, SUCCESS, ServiceOutcome, unhappy
 from ..psc.client import PscClient
 from ..settings import SutSettings
+from ..workflows import Workflows
 from .auth import TokenSource
 from .compose import wire_bytes
 from .data import mss_data
@@ -26,14 +27,15 @@ from .tls import client_context
 
 READING = "Relève de la messagerie MSSanté"
 LABELS = {"integrated": "intégré(s)", "duplicate": "déjà intégré(s)", "refused": "refusé(s)",
-          "acknowledgement": "accusé(s) de réception", "ignored": "sans document"}
+          "acknowledgement": "accusé(s) de réception", "ignored": "sans document",
+          "deferred": "en attente (INSi indisponible)"}
 
 
 class Reader:
     def __init__(self, settings: SutSettings, registry: Registry, inbox: Inbox, psc: PscClient,
-                 ledger: MssLedger) -> None:
+                 ledger: MssLedger, identities: Workflows) -> None:
         self.settings, self.psc, self.ledger = settings, psc, ledger
-        self.inbound = Inbound(settings, registry, inbox, ledger)
+        self.inbound = Inbound(settings, registry, inbox, ledger, identities)
 
     def sync(self, mailbox: str, rpps: str, user: str) -> ServiceOutcome:
         """Fetch the unseen mail of `mailbox`, handle each, send the MDNs asked for, mark handled mail seen."""

@@ -17,6 +17,7 @@ from ..model import Registry
 from ..outcome import ServiceOutcome
 from ..psc.client import PscClient
 from ..settings import SutSettings
+from ..workflows import Workflows
 from .ledger import MssLedger
 from .reading import Reader
 from .sending import Sender, SendRequest
@@ -28,9 +29,9 @@ class MssWorkflows:
     """Sending and reading for one SUT process; PSC sessions, inbox and ledger are the Sut's."""
 
     def __init__(self, settings: SutSettings, registry: Registry, inbox: Inbox, psc: PscClient,
-                 ledger: MssLedger) -> None:
+                 ledger: MssLedger, identities: Workflows) -> None:
         self.sender = Sender(settings, psc, ledger)
-        self.reader = Reader(settings, registry, inbox, psc, ledger)
+        self.reader = Reader(settings, registry, inbox, psc, ledger, identities)
 
     def send(self, req: SendRequest) -> ServiceOutcome:
         return self.sender.send(req)
