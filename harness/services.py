@@ -94,6 +94,11 @@ def mocks_env_json(endpoints: list[Endpoint]) -> str:
     return json.dumps({e.service: {"url": e.url, "admin": e.admin} for e in endpoints})
 
 
+def _ports_env(cfg: dict[str, Any]) -> dict[str, str]:
+    """SEGUR__MOCKS__<NAME>__PORT of every mock of `cfg`, for the children that read the configuration."""
+    return {f"SEGUR__MOCKS__{name.upper()}__PORT": str(cfg["mocks"][name]["port"]) for name in MOCK_NAMES}
+
+
 def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int | None = None) -> list[ServiceProcess]:
     """One process per mock, sharing the SQLite store: gunicorn for HTTP mocks, `python -m` for TCP ones.
 
@@ -126,9 +131,10 @@ def mock_processes(cfg: dict[str, Any], store: Path, log_dir: Path, workers: int
                 command=command,
                 health_url=endpoint.admin + "/health",
                 log_path=log_dir / f"mock-{endpoint.service}.log",
-                # the child reads its own settings: it must see the port it serves on (a selfcheck lane moves
-                # it), or values derived from it (the PSC issuer) would name another lane's mock
-                env={"SEGUR_STORE": str(store), f"SEGUR__MOCKS__{name.upper()}__PORT": str(port)},
+                # the child reads its own settings: it must see the ports this run's mocks serve on (a selfcheck
+                # lane moves them), or values derived from them (the PSC issuer, the DMP's PSC userinfo URL)
+                # would name another lane's mock
+                env={"SEGUR_STORE": str(store), **_ports_env(cfg)},
             )
         )
     return procs

@@ -55,6 +55,8 @@ from .protocol import (
     UNKNOWN_OPERATION,
     Transaction,
 )
+from .psc_gateway import PREFIX as PSC_PREFIX
+from .psc_gateway import GatewayRefusal, GatewaySettings, vihf_from_psc
 from .vihf import VihfRefused, VihfVerifier, check_purpose, check_resource, utc_now
 
 log = logging.getLogger(__name__)
@@ -106,13 +108,14 @@ class DmpService:
         except OSError as exc:  # verification will then answer a clear technical fault
             log.error("DMP mock: cannot create the test PKI in %s: %s", pki.directory, exc)
         self.verifier = VihfVerifier(section, self.structures, pki.ca_cert)
+        self.gateway = GatewaySettings.from_config(cfg)
         self.patients = Patients(self.state, self.structures, self.catalogue,
                                  str(section.get("device_oid", "1.2.250.1.213.4.1.1.1")))
         self.xds, self.xds_unavailable = _load_xds(cfg, path, self.state)
 
     # -- MockService -------------------------------------------------------------------
     def routes(self) -> list[str]:
-        return [self.prefix + p for p in BY_PATH]
+        return [self.prefix + p for p in BY_PATH] + [self.prefix + PSC_PREFIX + p for p in BY_PATH]
 
     def sniff_operation(self, request: Request, body: bytes) -> str:
         action = _ct_action(request)
@@ -128,6 +131,8 @@ class DmpService:
         checks = Checks()
         now = utc_now()
         path = request.path[len(self.prefix):] if self.prefix else request.path
+        via_psc = path.startswith(PSC_PREFIX + "/")  # the Pro Santé Connect entry: the gateway builds the VIHF
+        path = path[len(PSC_PREFIX):] if via_psc else path
         operation = self.sniff_operation(request, body)
         read = self._read_envelope(request, body, checks)
         if read is None:
@@ -149,9 +154,15 @@ class DmpService:
             checks.error("DMP-MTOM", exc.reason, "xop:Include / xdsb:Document", fault="mtom_invalide")
             return self._fault(checks, tx.name, message_id)
         try:
-            vihf = self.verifier.verify(soap, checks, now)
+            if via_psc:
+                vihf, note = vihf_from_psc(self.gateway, request, soap.headers, tx.name, self.verifier.rules)
+                checks.info(note.rule, note.message, "HTTP Authorization, X-WorkSituation, X-PatientINS")
+            else:
+                vihf = self.verifier.verify(soap, checks, now)
         except VihfRefused:
             return self._fault(checks, tx.name, message_id)
+        except GatewayRefusal as refusal:
+            return refusal.result
         structure = self.structures.get(vihf.structure_id)
         ctx = DmpContext(soap=soap, checks=checks, vihf=vihf, message_id=message_id, now=now, cfg=self.cfg,
                          documents=documents, structure=dataclasses.asdict(structure) if structure else None)

@@ -85,10 +85,10 @@ class Sut:
         inbox = Inbox(dedup_on_id=not settings.has("integrates-duplicates"),
                       dedup_on_set_id=settings.has("dedup-on-set-id"))
         traces, ledger = DmpTraceLog(), DmpLedger()
-        dmp = DmpWorkflows(inbox, settings, DmpChannel(settings, traces), ledger)
         psc_traces, sessions = PscTraceLog(), PscSessions()
         provider = Provider(psc_traces)
         psc = PscClient(settings, psc_traces, sessions, provider)
+        dmp = DmpWorkflows(inbox, settings, DmpChannel(settings, traces, psc), ledger)
         mss_ledger, identities = MssLedger(), Workflows(registry, settings)
         return cls(settings, registry, identities, shelf, DocumentWorkflows(shelf, settings), inbox,
                    traces, ledger, dmp, psc_traces, sessions, provider, psc, mss_ledger,
@@ -337,9 +337,8 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
     @bp.post("/psc/login")
     def psc_login() -> Response:
         data = _body()
-        rpps, mode = rpps_of(data), psc_mode_of(data)
-        user_of(data)  # validated as everywhere; PSC knows the professional by RPPS, not by login
-        return jsonify(sut.psc.login(rpps, mode).to_json())
+        rpps, mode, user = rpps_of(data), psc_mode_of(data), user_of(data)
+        return jsonify(sut.psc.login(rpps, mode, user).to_json())  # the user's DMP calls then go through PSC
 
     @bp.post("/psc/logout")
     def psc_logout() -> Response:

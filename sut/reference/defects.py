@@ -49,6 +49,8 @@ DEFECTS: dict[str, str] = {
     "dmp-no-trace": "Does not trace its DMP calls.",
     "dmp-swallows-errors": "Reports DMP failures, faults and timeouts to the user as a success, without alert.",
     "dmp-bris-de-glace-as-normal": "Sends purposeofuse 'normal' in the VIHF when the user chose bris de glace.",
+    "dmp-psc-ignored": "Signs its own VIHF for a user logged in with Pro Santé Connect instead of using the PSC entry.",
+    "dmp-psc-other-patient": "Through the DMP's Pro Santé Connect entry, names another patient in X-PatientINS.",
     "dmp-no-td02-before-search": "Consults the DMP (ITI-18 search, ITI-43 retrieve) without calling TD0.2 first.",
     # MSSanté client (docs/adapter.md "MSSanté and Pro Santé Connect")
     "mss-accepts-tls-below-1.2": "Lets its SMTP/IMAP TLS context negotiate TLS 1.0 and 1.1 (security level 0).",

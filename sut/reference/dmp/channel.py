@@ -16,6 +16,7 @@ from lxml import etree
 
 from ..model import Identity
 from ..profile import profile
+from ..psc.client import PscClient
 from ..settings import SutSettings
 from . import vihf
 from .client import ERROR, DmpAnswer, DmpRequest, call
@@ -45,9 +46,10 @@ def ins_of(identity: Identity) -> tuple[str, str] | None:
 class DmpChannel:
     """Sends DMP requests for the SUT's settings and keeps the trace of every call."""
 
-    def __init__(self, settings: SutSettings, traces: DmpTraceLog) -> None:
+    def __init__(self, settings: SutSettings, traces: DmpTraceLog, psc: PscClient | None = None) -> None:
         self.settings = settings
         self.traces = traces
+        self.psc = psc
 
     def _resource_id(self, identity: Identity) -> str:
         ins = ins_of(identity)
@@ -56,6 +58,15 @@ class DmpChannel:
             other = dmp_data()["defects"]
             return other["other_patient_ins"] if other["other_patient_ins"] != own else other["other_patient_ins_alt"]
         return own
+
+    def _with_vihf(self, action: Action, req: DmpRequest) -> DmpAnswer:
+        try:
+            assertion = self.assertion(action)
+        except (OSError, ValueError) as exc:
+            now = time.time()
+            return DmpAnswer(req, "", ERROR, now, now,
+                             f"le VIHF n'a pas pu être signé (certificat de cachet indisponible : {exc})")
+        return call(req, self.settings.dmp_url or "", assertion, self.settings.dmp_timeout_seconds)
 
     def assertion(self, action: Action) -> etree._Element:
         """The VIHF for `action`; OSError/ValueError when the certificat de cachet cannot be loaded."""
@@ -72,16 +83,42 @@ class DmpChannel:
         signer = vihf.cachet_signer(s.vihf_pki_dir)
         return vihf.sign(vihf.build_assertion(ctx, signer.subject, purpose_mode=purpose, validity_shift=shift), signer)
 
+    def _via_psc(self, action: Action, req: DmpRequest, rpps: str) -> DmpAnswer:
+        """The call through the DMP's Pro Santé Connect entry: no VIHF, the PSC token and who / for whom in headers."""
+        assert self.psc is not None
+        access = self.psc.access(rpps)
+        base = (self.settings.dmp_url or "").rstrip("/") + dmp_data()["psc"]["path"]
+        for attempt in (1, 2):
+            session = self.psc.sessions.get(rpps)
+            if access.token is None or session is None:
+                now = time.time()
+                return DmpAnswer(req, "", ERROR, now, now,
+                                 f"connexion Pro Santé Connect indisponible ({access.detail or 'session terminée'})")
+            headers = {"Authorization": f"Bearer {access.token}", "X-WorkSituation": session.work_situation,
+                       "X-PatientINS": self._psc_patient(action.identity)}
+            answer = call(req, base, None, self.settings.dmp_timeout_seconds, headers)
+            if answer.http_status != 401 or attempt == 2:
+                return answer
+            access = self.psc.renew(rpps)  # the gateway refused the token (expired, revoked): refresh once
+        return answer
+
+    def _psc_patient(self, identity: Identity) -> str:
+        ins = ins_of(identity)
+        own = patient_id(*ins) if ins else ""
+        if self.settings.has("dmp-psc-other-patient"):
+            other = dmp_data()["defects"]
+            return other["other_patient_ins"] if other["other_patient_ins"] != own else other["other_patient_ins_alt"]
+        return own
+
     def send(self, action: Action, req: DmpRequest, result_of: Callable[[DmpAnswer], str] | None = None) -> DmpAnswer:
-        """Call the DMP for `action` and trace it; `result_of` turns the answer into the traced result."""
-        try:
-            assertion = self.assertion(action)
-        except (OSError, ValueError) as exc:
-            now = time.time()
-            answer = DmpAnswer(req, "", ERROR, now, now,
-                               f"le VIHF n'a pas pu être signé (certificat de cachet indisponible : {exc})")
+        """Call the DMP for `action` and trace it; `result_of` turns the answer into the traced result.
+
+        A user logged in with Pro Santé Connect goes through the DMP's PSC entry; otherwise the SUT signs a VIHF."""
+        rpps = self.psc.sessions.rpps_of(action.user) if self.psc is not None else None
+        if rpps is not None and not self.settings.has("dmp-psc-ignored"):
+            answer = self._via_psc(action, req, rpps)
         else:
-            answer = call(req, self.settings.dmp_url or "", assertion, self.settings.dmp_timeout_seconds)
+            answer = self._with_vihf(action, req)
         call_id = self.traces.next_id()
         action.call_ids.append(call_id)
         if not self.settings.has("dmp-no-trace"):

@@ -93,8 +93,9 @@ def _classify(req: DmpRequest, message_id: str, response: requests.Response, sta
                      detail=f"le DMP a refusé la demande ({listed or 'Failure sans erreur détaillée'})", **base)
 
 
-def call(req: DmpRequest, base_url: str, assertion: etree._Element | None, timeout_seconds: float) -> DmpAnswer:
-    """POST `req` to `base_url + req.path` with the VIHF `assertion` and classify the answer."""
+def call(req: DmpRequest, base_url: str, assertion: etree._Element | None, timeout_seconds: float,
+         headers: dict[str, str] | None = None) -> DmpAnswer:
+    """POST `req` to `base_url + req.path` with the VIHF `assertion` (and HTTP `headers`) and classify the answer."""
     url = base_url.rstrip("/") + req.path
     message_id = soap.new_message_id()
     envelope = soap.serialize(soap.envelope(req.action, message_id, url, assertion, req.payload))
@@ -103,7 +104,7 @@ def call(req: DmpRequest, base_url: str, assertion: etree._Element | None, timeo
         content_type, body = packaged.content_type, packaged.body
     else:
         content_type, body = f'{soap.SOAP_CONTENT_TYPE}; charset=utf-8; action="{req.action}"', envelope
-    posted = post(url, body, {"Content-Type": content_type}, timeout_seconds, SERVICE)
+    posted = post(url, body, {"Content-Type": content_type, **(headers or {})}, timeout_seconds, SERVICE)
     if posted.response is None:
         return DmpAnswer(req, message_id, ERROR, posted.started_at, posted.ended_at, posted.detail, sent=body)
     return _classify(req, message_id, posted.response, posted.started_at, posted.ended_at, body)

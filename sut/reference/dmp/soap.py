@@ -49,7 +49,8 @@ def new_message_id() -> str:
 
 def envelope(action: str, message_id: str, to: str, assertion: etree._Element | None,
              payload: etree._Element) -> etree._Element:
-    """The request envelope: wsa headers (Action, MessageID, ReplyTo, To), wsse:Security with the VIHF, the body."""
+    """The request envelope: wsa headers (Action, MessageID, ReplyTo, To), wsse:Security with the VIHF (none when
+    `assertion` is None), the body."""
     env = etree.Element(f"{{{SOAP12}}}Envelope", nsmap={"soap": SOAP12, "wsa": WSA})
     header = etree.SubElement(env, f"{{{SOAP12}}}Header")
     must = {f"{{{SOAP12}}}mustUnderstand": "true"}
@@ -58,8 +59,8 @@ def envelope(action: str, message_id: str, to: str, assertion: etree._Element | 
     reply_to = etree.SubElement(header, f"{{{WSA}}}ReplyTo")
     etree.SubElement(reply_to, f"{{{WSA}}}Address").text = ANONYMOUS
     etree.SubElement(header, f"{{{WSA}}}To", must).text = to
-    security = etree.SubElement(header, f"{{{WSSE}}}Security", must, nsmap={"wsse": WSSE})
-    if assertion is not None:
+    if assertion is not None:  # None: the Pro Santé Connect entry, where the gateway adds the VIHF
+        security = etree.SubElement(header, f"{{{WSSE}}}Security", must, nsmap={"wsse": WSSE})
         security.append(assertion)
     etree.SubElement(env, f"{{{SOAP12}}}Body").append(payload)
     return env

@@ -45,6 +45,13 @@ class Access:
     detail: str = ""
 
 
+def _work_situation(claims: dict[str, Any]) -> str:
+    """codeProfession + codeCategorieProfessionnelle of the first exercice of SubjectRefPro ("" when none)."""
+    exercices = (claims.get("SubjectRefPro") or {}).get("exercices") or []
+    first = exercices[0] if exercices and isinstance(exercices[0], dict) else {}
+    return f"{first.get('codeProfession', '')}{first.get('codeCategorieProfessionnelle', '')}"
+
+
 def _redirect(reply: Reply, redirect_uri: str, state: str) -> Reply:
     """The authorization answer read from its redirect (RFC 6749 §4.1.2): the code, or PSC's error."""
     target = urllib.parse.urlsplit(reply.location or "")
@@ -111,7 +118,7 @@ class PscClient:
         return ServiceOutcome(outcome, f"{what} {verb} : {detail.rstrip('. ')}.{after}", True, fields)
 
     # -- login ---------------------------------------------------------------
-    def login(self, rpps: str, mode: str | None) -> ServiceOutcome:
+    def login(self, rpps: str, mode: str | None, user: str | None = None) -> ServiceOutcome:
         """The whole headless login of professional `rpps`; the session is kept on success only."""
         fields: dict[str, Any] = {"logged_in": False, "rpps": rpps, "national_id": None, "mode": mode,
                                   "expires_at": None}
@@ -159,8 +166,10 @@ class PscClient:
         shown_mode = mode or next((data["modes"][a] for a in amr if a in data["modes"]), None)
         session = PscSession(rpps, national_id, shown_mode, tokens.body["access_token"],
                              tokens.body.get("refresh_token"), tokens.body["id_token"],
-                             time.time() + int(tokens.body["expires_in"]))
+                             time.time() + int(tokens.body["expires_in"]), work_situation=_work_situation(claims))
         self.sessions.put(session)
+        if user:
+            self.sessions.bind(user, rpps)
         fields.update(session.to_json())
         return ServiceOutcome(SUCCESS, f"Connecté à Pro Santé Connect ({shown_mode or 'carte'}) : {national_id}, "
                                        f"session valable jusqu'à {iso(session.expires_at)}.", False, fields)

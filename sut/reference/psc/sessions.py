@@ -28,6 +28,8 @@ class PscSession:
     """Epoch seconds when the access token expires."""
     refresh_count: int = 0
     shown_logged_out: bool = False
+    work_situation: str = ""
+    """codeProfession + codeCategorieProfessionnelle of the exercice the user acts in (first one of SubjectRefPro)."""
     """Defect 'psc-logout-keeps-tokens': the user was told the session ended, the tokens are still used."""
 
     def expires_within(self, seconds: float, now: float) -> bool:
@@ -44,10 +46,23 @@ class PscSessions:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.by_rpps: dict[str, PscSession] = {}
+        self.users: dict[str, str] = {}
+        """LPS user -> RPPS of the PSC session their actions use (the DMP through its Pro Santé Connect entry)."""
 
     def reset(self) -> None:
         with self.lock:
             self.by_rpps.clear()
+            self.users.clear()
+
+    def bind(self, user: str, rpps: str) -> None:
+        with self.lock:
+            self.users[user] = rpps
+
+    def rpps_of(self, user: str) -> str | None:
+        """The RPPS whose PSC session `user` acts with, or None (the DMP is then called with a signed VIHF)."""
+        with self.lock:
+            rpps = self.users.get(user)
+            return rpps if rpps in self.by_rpps else None
 
     def get(self, rpps: str) -> PscSession | None:
         with self.lock:
@@ -59,6 +74,8 @@ class PscSessions:
 
     def forget(self, rpps: str) -> PscSession | None:
         with self.lock:
+            for user in [u for u, r in self.users.items() if r == rpps]:
+                del self.users[user]
             return self.by_rpps.pop(rpps, None)
 
     def state(self, rpps: str) -> dict[str, Any]:

@@ -1,0 +1,39 @@
+"""Steps about the DMP reached through its Pro Santé Connect entry (DMP/PSC.01): no VIHF of the SUT, the PSC token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import then
+
+from .context import ScenarioContext
+from .mock_admin import MockAdmin
+from .psc_steps import professional
+
+PSC_ENTRY = "/psc/"
+
+
+@then("le DMP a reçu chaque requête par son entrée Pro Santé Connect, avec le jeton du professionnel et l'INS du "
+      "patient")
+def dmp_through_psc(dmp: MockAdmin, ctx: ScenarioContext) -> None:
+    rpps, _ = professional(ctx)
+    found: list[dict[str, Any]] = dmp.exchanges(ctx.scenario_id)
+    assert found, "the DMP received nothing from the SUT in this scenario"
+    direct = [f"{e['operation']} {e.get('path')}" for e in found if PSC_ENTRY not in str(e.get("path") or "")]
+    assert not direct, (f"the SUT called the DMP with its own VIHF, not through the Pro Santé Connect entry of its "
+                        f"logged-in user: {direct}")
+    ins = (ctx.extra.get("dmp_identity") or {}).get("ins") or {}
+    wanted = f"{ins.get('matricule')}{ins.get('key')}^^^&{ins.get('oid')}&ISO^NH"
+    for exchange in found:
+        headers = {k.lower(): v for k, v in (exchange.get("request_headers") or {}).items()}
+        assert str(headers.get("authorization", "")).lower().startswith("bearer "), (
+            f"{exchange['operation']}: no Pro Santé Connect bearer token")
+        assert headers.get("x-patientins") == wanted, (
+            f"{exchange['operation']}: X-PatientINS {headers.get('x-patientins')!r}, expected the patient {wanted}")
+        errors = [f"{f['rule']}: {f['message']}" for f in exchange.get("findings") or [] if f.get("severity") == "error"]
+        if exchange.get("status") == 401 and errors and all(e.startswith("DMP-PSC-JETON") for e in errors):
+            continue  # an expired token refused by the gateway: the SUT must then refresh and call again
+        assert not errors, f"{exchange['operation']} through the PSC entry was refused: {errors}"
+        notes = [f for f in exchange.get("findings") or [] if f.get("rule") == "DMP-PSC"]
+        assert notes and f"8{rpps}" in notes[0]["message"], (
+            f"{exchange['operation']}: the gateway did not see the token of the professional 8{rpps}: {notes}")
