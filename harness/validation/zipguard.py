@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -59,7 +60,7 @@ def inspect(path: Path, limits: Limits) -> tuple[zipfile.ZipFile | None, SafeArc
             safe.fatal = True
             return None, safe
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, NotImplementedError, EOFError) as exc:
         safe.problems.append(Problem("XDM-001", {"detail": str(exc) or type(exc).__name__}))
         safe.fatal = True
         return None, safe
@@ -99,9 +100,15 @@ def inspect(path: Path, limits: Limits) -> tuple[zipfile.ZipFile | None, SafeArc
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """Member bytes, refusing to inflate beyond `limit` whatever the header claims."""
-    with archive.open(info) as handle:
-        data = handle.read(limit + 1)
+    """Member bytes, refusing to inflate beyond `limit` whatever the header claims.
+
+    A corrupt deflate stream (zlib.error), a member cut short (EOFError), an unsupported zip version or
+    compression (NotImplementedError) or an encrypted member (RuntimeError) is a BadZipFile, as a bad CRC is."""
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(limit + 1)
+    except (zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise zipfile.BadZipFile(f"member {info.filename}: unreadable ({type(exc).__name__}: {exc})") from None
     if len(data) > limit:
         raise ValueError(f"member inflates beyond {limit} bytes")
     return data

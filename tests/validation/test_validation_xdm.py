@@ -113,6 +113,29 @@ def test_zip_bomb_member_refused(bare_engine: Engine, tmp_path: Path) -> None:
     assert any(f.rule_id == "XDM-003" and "zip bomb" in f.message for f in report.files[0].findings)
 
 
+def test_corrupt_deflate_member_is_a_finding(bare_engine: Engine, tmp_path: Path) -> None:
+    path = _xdm(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("IHE_XDM/SUBSET01/DOC0001.XML")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode())  # local header, then the compressed bytes
+    for offset in range(start + 2, start + min(info.compress_size, 40)):
+        data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+    report = bare_engine.validate_path(path)
+    assert "XDM-003" in _rules(report)
+
+
+def test_unsupported_zip_version_is_a_finding(bare_engine: Engine, tmp_path: Path) -> None:
+    path = _xdm(tmp_path)
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 200  # "version needed to extract" 20.0: beyond what zipfile supports
+    path.write_bytes(bytes(data))
+    report = bare_engine.validate_path(path)
+    assert "XDM-001" in _rules(report)
+
+
 def test_member_count_bounded(tmp_path: Path) -> None:
     path = _xdm(tmp_path)
     limits = zipguard.Limits(
