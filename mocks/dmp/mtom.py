@@ -1,9 +1,11 @@
 """MTOM/XOP (multipart/related, RFC 2387 + W3C XOP) for ITI-41 requests and ITI-43 answers.
 
-Reading goes through the stdlib `email` parser (a well-kept MIME parser),
-after cheap bounds (part count, then part size) so a hostile body cannot make
-it work for long. Every refusal is an MtomError with a French reason, answered
-by the transport as a SOAP Fault.
+Reading splits the body on its boundary (RFC 2046 §5.1.1, with bytes.find:
+the stdlib feed parser walks a 100 KB part line by line, 3 ms a request) and
+reads each part's headers with the stdlib `email` header parser; cheap bounds
+come first (part count, line count, then part size) so a hostile body cannot
+make it work for long. Every refusal is an MtomError with a French reason,
+answered by the transport as a SOAP Fault.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import email.policy
 import uuid
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser
 from urllib.parse import quote, unquote
 
 from lxml import etree
@@ -99,19 +101,11 @@ def parse(content_type: str, body: bytes, *, max_parts: int, max_part_bytes: int
     lines = body.count(b"\n")
     if lines > max_lines:
         raise MtomError(f"Corps MIME de {lines} lignes : au-delà de la limite du service ({max_lines}).")
-    msg = BytesParser(policy=email.policy.compat32).parsebytes(
-        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace") + body)
-    fatal = [d for d in _defects(msg) if d in _FATAL_DEFECTS]
-    if fatal or not msg.is_multipart():
-        raise MtomError(f"Corps MIME mal formé (délimiteur « {boundary} » absent ou non refermé : "
-                        f"{', '.join(fatal) or 'aucune partie'}).")
-    payload = msg.get_payload()
-    parts = payload if isinstance(payload, list) else []
+    parts, notes = split(body, boundary.encode("latin-1", "replace"))
     if not parts:
         raise MtomError("Corps multipart/related sans aucune partie.")
     if len(parts) > max_parts:
         raise MtomError(f"Trop de parties MIME : {len(parts)} (maximum {max_parts}).")
-    notes = [f"défaut MIME {d}" for d in _defects(msg) if d not in _FATAL_DEFECTS]
     start = _content_id(header.get_param("start"))
     cids = [_content_id(part.get("Content-ID")) for part in parts]
     if start and start not in cids:
@@ -140,6 +134,56 @@ def parse(content_type: str, body: bytes, *, max_parts: int, max_part_bytes: int
         else:
             found[cid] = Part(cid, part.get_content_type(), data)
     return MtomMessage(root, found, notes)
+
+
+def _next_delimiter(body: bytes, delimiter: bytes, start: int) -> int:
+    """Index of the next line that starts with `delimiter` at or after `start` (RFC 2046: CRLF, LF tolerated)."""
+    found = body.find(b"\n" + delimiter, start)
+    return found + 1 if found >= 0 else -1
+
+
+def split(body: bytes, boundary: bytes) -> tuple[list[Message], list[str]]:
+    """The parts of a multipart body (headers parsed, content as the feed parser stores it) and oddities noted.
+
+    MtomError when the first delimiter, the close delimiter or a part's header/body separator is missing.
+    """
+    delimiter = b"--" + boundary
+    position = 0 if body.startswith(delimiter) else _next_delimiter(body, delimiter, 0)
+    if position < 0:
+        raise MtomError(f"Corps MIME mal formé (délimiteur « {boundary.decode('latin-1')} » absent : "
+                        "StartBoundaryNotFoundDefect).")
+    notes = ["préambule MIME avant le premier délimiteur"] if body[:position].strip() else []
+    header_parser = BytesHeaderParser(policy=email.policy.compat32)
+    parts: list[Message] = []
+    while True:
+        after = position + len(delimiter)
+        if body.startswith(b"--", after):
+            if body[after + 2:].strip():
+                notes.append("épilogue MIME après le délimiteur de fin")
+            return parts, notes
+        line_end = body.find(b"\n", after)
+        following = _next_delimiter(body, delimiter, line_end) if line_end >= 0 else -1
+        if following < 0:
+            raise MtomError(f"Corps MIME mal formé (délimiteur « {boundary.decode('latin-1')} » non refermé : "
+                            "CloseBoundaryNotFoundDefect).")
+        content = body[line_end + 1:following - 1]  # up to the line break that belongs to the next delimiter
+        parts.append(_leaf(header_parser, content[:-1] if content.endswith(b"\r") else content, len(parts)))
+        position = following
+
+
+def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> Message:
+    """One part: its headers through the email package, its content kept as bytes (surrogate-escaped)."""
+    if raw.startswith((b"\r\n", b"\n")):
+        head, content = b"", raw[2 if raw.startswith(b"\r\n") else 1:]
+    else:
+        crlf, lf = raw.find(b"\r\n\r\n"), raw.find(b"\n\n")
+        if crlf < 0 and lf < 0:
+            raise MtomError(f"Partie MIME n° {index + 1} mal formée (MissingHeaderBodySeparatorDefect).")
+        cut, width = (crlf, 4) if crlf >= 0 and (lf < 0 or crlf <= lf) else (lf, 2)
+        head, content = raw[:cut + width // 2], raw[cut + width:]
+    part = header_parser.parsebytes(head)
+    part.set_payload(content.decode("ascii", "surrogateescape"))
+    return part
 
 
 def _part_data(part: Message, index: int) -> bytes:

@@ -8,7 +8,7 @@ the registry searches on lifted out as fields.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .protocol import DMP_CONFIDENTIALITY_SYSTEM, SCHEME
@@ -52,7 +52,8 @@ class RegistryObject:
         return [c for c in self.classifications if c.scheme == SCHEME[attribute]]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """The object as JSON; nested dataclasses by their fields (what asdict gives, without its deep copy)."""
+        return json.dumps(self, default=vars, ensure_ascii=False)
 
 
 @dataclass
@@ -109,7 +110,8 @@ class Association:
     slots: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """The object as JSON; nested dataclasses by their fields (what asdict gives, without its deep copy)."""
+        return json.dumps(self, default=vars, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Association:

@@ -170,8 +170,10 @@ def test_registry_builds_the_dmp_app(tmp_path: Path, pki_dir: Path) -> None:
     assert "dmp" in SERVICES
     app = build_app("dmp", dmp_config(tmp_path, pki_dir))
     rules = {r.rule for r in app.url_map.iter_rules()}
-    assert app.extensions["segur_mock_pipeline"].routes == {"/patients", "/registry", "/repository"} \
-        if "segur_mock_pipeline" in app.extensions else {"/patients", "/registry", "/repository"} <= rules
+    services = {"/patients", "/registry", "/repository"}
+    expected = services | {"/psc" + path for path in services}  # the Pro Santé Connect entry too
+    assert app.extensions["segur_mock_pipeline"].routes == expected \
+        if "segur_mock_pipeline" in app.extensions else expected <= rules
 
 
 
