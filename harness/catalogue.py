@@ -18,6 +18,8 @@ CATALOGUE_DIR = FIXTURES_DIR / "catalogue"
 
 NATURES = ("EXIGENCE", "PRECONISATION")
 CRITICITES = ("MINOR", "MAJOR", "CRITICAL")
+CRITICITE_LABELS = {"MINOR": "Mineure", "MAJOR": "Majeure", "CRITICAL": "Critique"}
+"""Convergence's French wording of each criticité (its spreadsheet says "Mineure", not MINOR)."""
 SOURCES = ("ans-draft", "rem-published", "harness")
 # SECTION[/SUB[/SUB]].NN, optional SC. prefix; DMPi style EX_3.1-1030 also accepted.
 REQUIREMENT_ID = re.compile(r"^(?:SC\.)?[A-Z][A-Za-z0-9-]*(?:/[A-Za-z0-9-]+)*\.[0-9A-Za-z]+$|^EX_\d+(?:\.\d+)*-\d+$")

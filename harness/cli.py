@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_args(run)
     run.add_argument("--out", type=Path, help="output folder (default reports/<timestamp>, reports/latest links it)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    run.add_argument("--sign-key", type=Path, metavar="KEY",
+                     help="sign evidence.zip's manifest with this PEM private key (with --sign-cert)")
+    run.add_argument("--sign-cert", type=Path, metavar="CERT", help="the PEM certificate of --sign-key")
+    run.add_argument("--junit", type=Path, metavar="FILE",
+                     help="also write the verdicts as JUnit XML (one testcase per scenario, for CI)")
     run.add_argument("--defect", help=argparse.SUPPRESS)  # reference SUT defect, for demonstrations
 
     mocks = _command(sub, "mocks", _usage_only, "the mock national services")
@@ -83,6 +88,29 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--coverage", action="store_true", help="requirement -> scenarios -> last status")
     cat.add_argument("--summary", type=Path, default=Path("reports/latest/summary.json"),
                      help="run whose statuses --coverage shows (default reports/latest/summary.json)")  # fmt: skip
+    cat_sub = cat.add_subparsers(dest="catalogue_command", metavar="[ACTION]")
+    imp = _command(cat_sub, "import", _catalogue_import,
+                   "read a REM spreadsheet in the ANS Convergence layout into catalogue TOML files")
+    imp.add_argument("file", type=Path, metavar="FILE.xlsx", help="the spreadsheet (.xlsx)")
+    imp.add_argument("--out", type=Path, default=Path("catalogue"),
+                     help="folder for catalogue.toml and one TOML file per section (default ./catalogue)")
+    imp.add_argument("--catalogue-version", help="version written in catalogue.toml (default import-<file name>)")
+    imp.add_argument("--force", action="store_true", help="overwrite TOML files already in --out")
+
+    evidence = _command(sub, "evidence", _usage_only, "the evidence bundle (evidence.zip): verify it, export it")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
+    verify = _command(evidence_sub, "verify", _evidence_verify,
+                      "check every file of a bundle against its manifest (exit 0 intact, 1 differences)")
+    verify.add_argument("bundle", type=Path, metavar="BUNDLE", help="an evidence.zip")
+    verify.add_argument("--rerun", action="store_true",
+                        help="also revalidate every recorded CDA document offline and report each verdict that differs")
+    verify.add_argument("--pack", type=Path, metavar="DIR", help="CI-SIS pack for --rerun (default: as `validate`)")
+    verify.add_argument("--trust", type=Path, metavar="CA.pem",
+                        help="check that the manifest's signer certificate was issued by this CA")
+    export = _command(evidence_sub, "export", _evidence_export,
+                      "write the bundle's proofs as an ANS Convergence spreadsheet (one row per proof)")
+    export.add_argument("bundle", type=Path, metavar="BUNDLE", help="an evidence.zip")
+    export.add_argument("--xlsx", type=Path, required=True, metavar="FILE", help="the spreadsheet to write")
 
     check = _command(sub, "selfcheck", _selfcheck,
                      "every scenario passes on the reference SUT and fails under one of its defects")
@@ -116,8 +144,20 @@ def _run(args: argparse.Namespace) -> int:
     from segur_harness.runner import RunOptions, run
 
     _check_config()
+    signer = None
+    if bool(args.sign_key) != bool(args.sign_cert):
+        args.command_parser.error("--sign-key and --sign-cert go together")
+    if args.sign_key:
+        from segur_harness.evidence_sign import SignerError, load_signer
+
+        try:
+            signer = load_signer(args.sign_key, args.sign_cert)
+        except SignerError as exc:
+            _say(str(exc))
+            return EXIT_USAGE
     opts = RunOptions(sut=args.sut, requirements=args.requirement, tags=args.tags, couloir=args.couloir,
-                      out=args.out, defect=args.defect, html=not args.no_html)  # fmt: skip
+                      out=args.out, defect=args.defect, html=not args.no_html, junit=args.junit,
+                      signer=signer)  # fmt: skip
     return run(opts)
 
 
@@ -156,6 +196,24 @@ def _catalogue(args: argparse.Namespace) -> int:
         for line in coverage_lines(catalogue, scenarios, last_statuses(args.summary)):
             print(line)
     return 0
+
+
+def _catalogue_import(args: argparse.Namespace) -> int:
+    from segur_harness.evidence_cli import catalogue_import
+
+    return catalogue_import(args)
+
+
+def _evidence_verify(args: argparse.Namespace) -> int:
+    from segur_harness.evidence_cli import verify
+
+    return verify(args)
+
+
+def _evidence_export(args: argparse.Namespace) -> int:
+    from segur_harness.evidence_cli import export
+
+    return export(args)
 
 
 def _check_config() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 import time
@@ -19,13 +18,16 @@ from typing import Any
 
 import requests
 
-from segur_harness import __version__
-from segur_harness.allure_report import generate_html
+from segur_harness.allure_report import html_report
 from segur_harness.catalogue import Catalogue, load_catalogue, requirement_tag
 from segur_harness.config import FEATURES_DIR, PACKAGE_DIR, STEPS_DIR, config
 from segur_harness.errors import request_problem
 from segur_harness.evidence import write_evidence
+from segur_harness.evidence_documents import prevalidate
+from segur_harness.evidence_sign import Signer
+from segur_harness.junit import write_junit
 from segur_harness.processes import STOPPING, ServiceProcess, ServiceStartError, python_command, run_tracked
+from segur_harness.run_metadata import run_metadata
 from segur_harness.services import (
     Endpoint,
     mock_endpoints,
@@ -38,7 +40,6 @@ from segur_harness.services import (
 )
 from segur_harness.store import Store
 from segur_harness.summary import EXIT_CODES, build_summary
-from segur_harness.versions import rule_pack_versions
 
 PYTEST_INI = PACKAGE_DIR / "pytest-run.ini"
 
@@ -63,6 +64,9 @@ class RunOptions:
     html: bool = True
     evidence: bool = True
     quiet: bool = False
+    junit: Path | None = None
+    signer: Signer | None = None
+    """The editor's key and certificate: evidence.zip gets manifest.sig.xml (--sign-key/--sign-cert)."""
 
 
 def selection_expression(opts: RunOptions, catalogue: Catalogue) -> str | None:
@@ -259,6 +263,18 @@ def prepare_out(out: Path) -> str | None:
     return None
 
 
+def junit_problem(target: Path) -> str | None:
+    """Why --junit FILE cannot be written (checked before the run, not after it)."""
+    if target.is_dir():
+        return f"--junit {target}: is a folder; name a file"
+    parent = target.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        return f"--junit {target}: cannot write there ({parent} is not a writable folder)"
+    return None
+
+
 def run(opts: RunOptions) -> int:
     """The full conformance run; the exit code is summary.EXIT_CODES[verdict] (see README)."""
     cfg = config()
@@ -270,7 +286,7 @@ def run(opts: RunOptions) -> int:
         return EXIT_ERROR
     default_out = opts.out is None
     out = (opts.out or default_out_dir()).resolve()
-    problem = prepare_out(out)
+    problem = prepare_out(out) or (junit_problem(opts.junit) if opts.junit else None)
     if problem:
         _say(problem)
         return EXIT_ERROR
@@ -293,8 +309,13 @@ def run(opts: RunOptions) -> int:
                 sut_url, services.endpoints, store_file, out, expression, quiet=opts.quiet, allure=True,
                 validator_url=services.validator_url,
             )
+            # the documents' validation reports for evidence.zip, while the (warm) validation service still runs
+            validations = prevalidate(store_file, out / "allure-results", services.validator_url) \
+                if opts.evidence else None
     except ServiceStartError as exc:
         _say(f"could not start the services: {exc}")
+        if opts.junit:
+            write_junit(opts.junit, {"problems": [f"could not start the services: {exc}"]}, catalogue)
         return EXIT_ERROR
     ended = time.time()
     selection = {"requirements": opts.requirements, "tags": opts.tags, "couloir": opts.couloir,
@@ -303,23 +324,19 @@ def run(opts: RunOptions) -> int:
     summary = build_summary(result.records, catalogue, started_at=started, ended_at=ended, sut=sut,
                             selection=selection, problems=[run_problem] if run_problem else [])
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    if opts.junit:
+        write_junit(opts.junit, summary, catalogue)
     if opts.evidence:
-        metadata = {
-            "harness_version": __version__,
-            "command": shlex.join(sys.argv),
-            "started_at": started,
-            "ended_at": ended,
-            "sut": sut,
-            "catalogue_version": catalogue.version,
-            "rule_packs": rule_pack_versions(),
-            "mocks": {e.service: e.url for e in services.endpoints},
-        }
+        metadata = run_metadata(started=started, ended=ended, sut=sut, catalogue_version=catalogue.version,
+                                mocks={e.service: e.url for e in services.endpoints},
+                                validation_engine=validations.engine if validations else None)  # fmt: skip
         (out / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-        write_evidence(
-            out / "evidence.zip", metadata=metadata, summary=summary, exchanges=Store(store_file).exchanges()
-        )
+        write_evidence(out / "evidence.zip", metadata=metadata, summary=summary,
+                       exchanges=Store(store_file).exchanges(), catalogue=catalogue,
+                       allure_dir=out / "allure-results", validations=validations, signer=opts.signer)  # fmt: skip
     if opts.html:
-        _generated, message = generate_html(out / "allure-results", out / "allure-report", cfg, "Ségur conformance")
+        _generated, message = html_report(out, cfg, sut=sut, catalogue_version=catalogue.version,
+                                          selection=selection, started=started, ended=ended)  # fmt: skip
         _say(message)
     if default_out:
         _point_latest(out)

@@ -2,10 +2,10 @@
 
 Steps look at the mocks only when they check something on the wire, so a
 scenario could cause INSi calls that its report never showed, and a step that
-looked twice attached the same exchange twice. Called once after each
-scenario (steps/plugin.py), this attaches each recorded exchange exactly once,
-oldest first, request and response formatted for reading
-(segur_harness.allure_attachments). It never breaks a scenario.
+looked twice attached the same exchange twice. The exchanges are fetched once
+after each scenario (steps/plugin.py) and attached at its teardown
+(steps/allure_hooks.py), each exactly once, oldest first, request and response
+formatted for reading (segur_harness.allure_attachments). It never breaks a scenario.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 from typing import Any
+
+import pytest
 
 from segur_harness.allure_attachments import readable
 from segur_harness.errors import HarnessError
@@ -25,6 +27,7 @@ except ImportError:  # pragma: no cover - allure is a declared dependency
     allure = None
 
 KINDS = {"xml": "XML", "json": "JSON", "text": "TEXT"}
+_EXCHANGES_KEY = pytest.StashKey[tuple[list[dict[str, Any]], list[str]]]()
 
 
 def _attach(name: str, body: Any, content_type: str | None) -> None:
@@ -60,22 +63,29 @@ def collect(mocks: dict[str, MockAdmin], scenario_id: str | None) -> tuple[list[
     return found, problems
 
 
-def attach_scenario_exchanges(mocks: dict[str, MockAdmin], scenario_id: str | None) -> None:
-    """One step 'Échanges enregistrés par les simulateurs (N)' with one sub-step per exchange."""
-    if allure is None:
-        return
+def keep_scenario_exchanges(item: pytest.Item, mocks: dict[str, MockAdmin], scenario_id: str | None) -> None:
+    """Fetch the scenario's exchanges now (after the scenario, before the next one resets the mocks)."""
     with contextlib.suppress(Exception):
-        exchanges, problems = collect(mocks, scenario_id)
-        if not exchanges and not problems:
-            return
-        with allure.step(f"Échanges enregistrés par les simulateurs ({len(exchanges)})"):
-            for number, exchange in enumerate(exchanges, 1):
-                with allure.step(exchange_title(number, exchange)):
-                    _attach("requête", exchange.get("request_body"),
-                            _header(exchange.get("request_headers"), "content-type"))
-                    _attach("réponse", exchange.get("response_body"),
-                            _header(exchange.get("response_headers"), "content-type"))
-                    if exchange.get("findings"):
-                        _attach("constats du simulateur", json.dumps(exchange["findings"], ensure_ascii=False), None)
-            if problems:
-                _attach("simulateurs sans réponse", "\n".join(problems), None)
+        item.stash[_EXCHANGES_KEY] = collect(mocks, scenario_id)
+
+
+def attach_kept_exchanges(item: pytest.Item) -> None:
+    """One step 'Échanges enregistrés par les simulateurs (N)', one sub-step per exchange, after every
+    Gherkin step (allure-pytest-bdd reports the steps a failure skipped at teardown, before this)."""
+    kept = item.stash.get(_EXCHANGES_KEY, None)
+    if allure is None or kept is None:
+        return
+    exchanges, problems = kept
+    if not exchanges and not problems:
+        return
+    with contextlib.suppress(Exception), allure.step(f"Échanges enregistrés par les simulateurs ({len(exchanges)})"):
+        for number, exchange in enumerate(exchanges, 1):
+            with allure.step(exchange_title(number, exchange)):
+                _attach("requête", exchange.get("request_body"),
+                        _header(exchange.get("request_headers"), "content-type"))
+                _attach("réponse", exchange.get("response_body"),
+                        _header(exchange.get("response_headers"), "content-type"))
+                if exchange.get("findings"):
+                    _attach("constats du simulateur", json.dumps(exchange["findings"], ensure_ascii=False), None)
+        if problems:
+            _attach("simulateurs sans réponse", "\n".join(problems), None)

@@ -30,6 +30,7 @@ from segur_harness.allure_labels import (
 from segur_harness.catalogue import Catalogue, Requirement, load_catalogue
 from segur_harness.features_index import split_scenario_name
 
+from .allure_exchanges import attach_kept_exchanges
 from .allure_listener import get_step_uuid, listener
 
 GHERKIN_ONLY = ("datatable", "docstring")
@@ -62,14 +63,15 @@ def _test_result(item: pytest.Item) -> Iterator[TestResult | None]:
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     """Requirement, scenario and proof labels, severity, description and the evidence link."""
     scenario_id, title = split_scenario_name(scenario.name)
-    reqs = requirements_of(_catalogue(), scenario.tags)
+    tags = set(scenario.tags) | set(getattr(feature, "tags", None) or ())
+    reqs = requirements_of(_catalogue(), tags)
     request.node.stash[_REQUIREMENTS_KEY] = reqs
     with _test_result(request.node) as result:
         if result is None:
             return
         names = {"parentSuite", "suite", "subSuite", "severity"}
-        result.labels = [label for label in result.labels if label.name not in names]
-        result.labels += [Label(name=n, value=v) for n, v in result_labels(reqs, scenario_id, title, scenario.tags)]
+        others = [label for label in result.labels if label.name not in names]
+        result.labels = [Label(name=n, value=v) for n, v in result_labels(reqs, scenario_id, title, tags)] + others
         result.description = result_description(reqs, scenario_id, title, result.description or "")
         result.links.append(Link(type="link", name=EVIDENCE_LINK[0], url=EVIDENCE_LINK[1]))
 
@@ -107,14 +109,40 @@ def french_message(status: str | None, message: str, reqs: list[Requirement]) ->
             prefix = f"{prefix} à l'exigence {asked}"
     elif status == "skipped":
         text = re.sub(r"^Skipped: ", "", text)
+    else:  # broken: the harness's own error type says nothing to a reader, any other type helps a developer
+        text = re.sub(r"^segur_harness\.errors\.HarnessError: ", "", text)
     return f"{prefix} : {text}"
 
 
-@pytest.hookimpl(tryfirst=True)
+INTERNAL_FRAME = re.compile(r"^(?:  File \"[^\"]*|\S+)[/\\](?:_pytest|pytest_bdd|pluggy)[/\\]")
+FRAME_HEADER = re.compile(r"^(?:  File \".+\", line \d+, in |\S.*:\d+: in )")
+
+
+def trim_trace(trace: str) -> str:
+    """The trace without pytest's and pytest-bdd's own frames (the reviewer needs the step code's)."""
+    kept, skipping = [], False
+    for line in trace.splitlines():
+        if FRAME_HEADER.match(line):
+            skipping = bool(INTERNAL_FRAME.match(line))
+        elif line.startswith("E ") or not line.startswith(" "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Runs after allure-pytest-bdd has filed the call phase's status and before it writes the result."""
+    """After allure-pytest-bdd filed the status and reported the steps a failure skipped (its teardown
+    finalizer), before it writes the result: the French status message, then the scenario's exchanges."""
     with _test_result(item) as result:
-        details = result.statusDetails if result is not None else None
+        if result is None:
+            return
+        details = result.statusDetails
         if details is not None and details.message:
             status = result.status.value if hasattr(result.status, "value") else result.status
             details.message = french_message(status, details.message, item.stash.get(_REQUIREMENTS_KEY, []))
+        for node in [result, *result.steps]:
+            if node.statusDetails is not None and node.statusDetails.trace:
+                node.statusDetails.trace = trim_trace(node.statusDetails.trace)
+    attach_kept_exchanges(item)

@@ -30,7 +30,8 @@ def dmp_through_psc(dmp: MockAdmin, ctx: ScenarioContext) -> None:
             f"{exchange['operation']}: no Pro Santé Connect bearer token")
         assert headers.get("x-patientins") == wanted, (
             f"{exchange['operation']}: X-PatientINS {headers.get('x-patientins')!r}, expected the patient {wanted}")
-        errors = [f"{f['rule']}: {f['message']}" for f in exchange.get("findings") or [] if f.get("severity") == "error"]
+        errors = [f"{f['rule']}: {f['message']}" for f in exchange.get("findings") or []
+                  if f.get("severity") == "error"]
         if exchange.get("status") == 401 and errors and all(e.startswith("DMP-PSC-JETON") for e in errors):
             continue  # an expired token refused by the gateway: the SUT must then refresh and call again
         assert not errors, f"{exchange['operation']} through the PSC entry was refused: {errors}"

@@ -30,7 +30,7 @@ from segur_harness.validation import Engine, get_engine
 from segur_harness.validation.remote import RemoteEngine
 
 from .adapter import AdapterClient
-from .allure_exchanges import attach_scenario_exchanges
+from .allure_exchanges import keep_scenario_exchanges
 from .allure_listener import allure_active
 from .context import ScenarioContext
 from .mock_admin import MockAdmin
@@ -185,11 +185,11 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     """Let a deliberately delayed mock answer land before the next scenario re-tags the mock,
-    then attach every exchange of the scenario to its Allure result (once each)."""
+    then fetch every exchange of the scenario for its Allure result (attached once each at teardown)."""
     context: ScenarioContext | None = _session.pop("ctx:" + request.node.nodeid, None)
     if context and context.settle_until:
         remaining = context.settle_until - time.monotonic()
         if remaining > 0:
             time.sleep(remaining)
     if allure_active(request.config):
-        attach_scenario_exchanges(request.getfixturevalue("mocks"), _session.get(request.node.nodeid))
+        keep_scenario_exchanges(request.node, request.getfixturevalue("mocks"), _session.get(request.node.nodeid))

@@ -32,7 +32,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str, co
 
 @pytest.mark.parametrize("command", [
     [], ["run"], ["mocks"], ["mocks", "serve"], ["catalogue"], ["selfcheck"], ["validate"], ["pack"],
-    ["pack", "install"],
+    ["pack", "install"], ["catalogue", "import"], ["evidence"], ["evidence", "verify"], ["evidence", "export"],
 ])  # fmt: skip
 def test_every_command_has_help(command: list[str]) -> None:
     done = segur(*command, "--help")
@@ -58,6 +58,10 @@ def test_version() -> None:
     (["run", "--sut", "http://127.0.0.1:abc"], "port"),
     (["selfcheck", "--sut", "http://127.0.0.1:9000"], "unrecognized arguments: --sut"),
     (["catalogue", "--nope"], "unrecognized arguments: --nope"),
+    (["evidence"], "ACTION"),
+    (["evidence", "verify"], "BUNDLE"),
+    (["evidence", "export", "e.zip"], "--xlsx"),
+    (["catalogue", "import"], "FILE.xlsx"),
 ])  # fmt: skip
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], fragment: str) -> None:
     done = segur(*args)

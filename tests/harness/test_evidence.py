@@ -13,18 +13,18 @@ def _ex(scenario: str | None, op: str) -> Exchange:
 def test_bundle_groups_exchanges_by_scenario_and_hashes_everything(tmp_path: Path):
     bundle = tmp_path / "evidence.zip"
     exchanges = [_ex("INS/va1.41.01", "rechercher"), _ex("INS/va1.41.01", "rechercher"), _ex(None, "x")]
-    manifest = write_evidence(bundle, metadata={"m": 1}, summary={"s": 1}, exchanges=exchanges)
+    manifest = write_evidence(bundle, metadata={"m": 1}, summary={"s": 1}, exchanges=exchanges, allure={})
     names = zipfile.ZipFile(bundle).namelist()
-    assert "exchanges/INS_va1.41.01/002-insi-rechercher/request.xml" in names
-    assert "exchanges/INS_va1.41.01/001-insi-rechercher/response.json" in names
-    assert "exchanges/_hors_scenario/001-insi-x/exchange.json" in names
-    assert {f["path"] for f in manifest["files"]} == set(names) - {"manifest.json"}
+    assert "scenarios/INS_va1.41.01/exchanges/002-insi-rechercher/request.xml" in names
+    assert "scenarios/INS_va1.41.01/exchanges/001-insi-rechercher/response.json" in names
+    assert "scenarios/_hors_scenario/exchanges/001-insi-x/exchange.json" in names
+    assert {f["path"] for f in manifest["files"]} == set(names) - {"manifest.json", "manifest.sha256"}
     assert verify_evidence(bundle) == []
 
 
 def test_tampering_is_detected(tmp_path: Path):
     bundle = tmp_path / "evidence.zip"
-    write_evidence(bundle, metadata={}, summary={}, exchanges=[_ex("A.01.01", "op")])
+    write_evidence(bundle, metadata={}, summary={}, exchanges=[_ex("A.01.01", "op")], allure={})
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
         for name in src.namelist():
@@ -32,8 +32,8 @@ def test_tampering_is_detected(tmp_path: Path):
             dst.writestr(name, b"<changed/>" if name.endswith("request.xml") else data)
         dst.writestr("extra.txt", b"x")
     problems = verify_evidence(tampered)
-    assert any("request.xml: SHA-256 does not match" in p for p in problems)
-    assert any("extra.txt: not in the manifest" in p for p in problems)
+    assert any(p.endswith("request.xml : modifié (SHA-256 différent de celui du manifeste)") for p in problems)
+    assert "extra.txt : ajouté (absent du manifeste)" in problems
 
 
 def test_scenario_folder_is_file_system_safe():

@@ -60,9 +60,16 @@ def test_evidence_bundle_is_intact_and_complete(full_run):
         names = archive.namelist()
         metadata = json.loads(archive.read("metadata.json"))
     assert {"manifest.json", "metadata.json", "summary.json"} <= set(names)
-    assert any(n.startswith("exchanges/INS_") and n.endswith("request.xml") for n in names)
+    assert any(n.startswith("scenarios/INS_") and "/exchanges/" in n and n.endswith("request.xml") for n in names)
     for transaction in ("TD0.2", "ITI-41", "ITI-18", "ITI-43", "ITI-57"):
-        assert any(n.startswith("exchanges/DMP_") and f"-dmp-{transaction}/" in n for n in names), transaction
+        assert any(n.startswith("scenarios/DMP_") and f"-dmp-{transaction}/" in n for n in names), transaction
+    with zipfile.ZipFile(bundle) as archive:
+        index = json.loads(archive.read("requirements.json"))
+        validations = [json.loads(archive.read(n)) for n in names if n.endswith("/validation.json")]
+    proofs = [p for r in index["requirements"] for s in r["scenarios"] for p in s["proofs"]]
+    assert proofs and all(p["path"] in names for p in proofs)
+    assert validations and all(v["verdict"] != "not-validated" for v in validations)
+    assert not [r["id"] for r in index["requirements"] if r["verdict"] in ("failed", "broken")]
     for key in ("harness_version", "sut", "catalogue_version", "rule_packs", "started_at", "ended_at"):
         assert metadata[key], key
     assert metadata["rule_packs"]["insi_wsdl"]["version"] == "1.5.0"

@@ -1,0 +1,112 @@
+"""`evidence verify --rerun`: judge every recorded document again, offline, and say what differs.
+
+The bundle keeps each document's validation verdict and error rule IDs, and
+the rule versions that produced them; the harness's own engine validates the
+same bytes now. A different verdict or error set is a difference; different
+rule versions are a warning (they explain a difference, they are not one).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from segur_harness.evidence import open_bundle
+from segur_harness.evidence_documents import DocumentEngine, error_rules, verdict_of
+
+VERSION_KEYS = ("harness_version", "harness_header_rules_version", "pack_commit")
+"""Engine info keys whose difference explains a different verdict (the pack's folder may differ freely)."""
+
+
+@dataclass
+class Rerun:
+    checked: int = 0
+    differences: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    incomplete: str | None = None
+    """Why the rerun could not judge like the run did (no pack here); None when it could."""
+
+
+def _json(archive: zipfile.ZipFile, name: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(archive.read(name))
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _documents(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(document path, validation.json path) of every recorded document."""
+    names = archive.namelist()
+    found = []
+    for name in sorted(n for n in names if "/documents/" in n and n.endswith("/validation.json")):
+        folder = name.rsplit("/", 1)[0]
+        document = next((n for n in names if n.startswith(folder + "/document.")), None)
+        if document:
+            found.append((document, name))
+    return found
+
+
+def _layer_versions(report: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    layers = (report or {}).get("layers", [])
+    return {layer.get("layer", "?"): dict(layer.get("rules_version") or {}) for layer in layers}
+
+
+def _version_warnings(recorded: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    recorded = recorded or {}
+    return [f"{key} : bundle {recorded.get(key)!r}, harness {current.get(key)!r}"
+            for key in VERSION_KEYS if recorded.get(key) != current.get(key)]  # fmt: skip
+
+
+def _compare(path: str, recorded: dict[str, Any], fresh: dict[str, Any]) -> str | None:
+    before, after = recorded.get("verdict"), verdict_of(fresh)
+    old, new = set(recorded.get("errors") or []), set(error_rules(fresh))
+    if before == after and old == new:
+        return None
+    detail = [f"verdict enregistré {before}, rejoué {after}"]
+    if new - old:
+        detail.append("erreurs en plus : " + ", ".join(sorted(new - old)))
+    if old - new:
+        detail.append("erreurs en moins : " + ", ".join(sorted(old - new)))
+    return f"{path} : " + " ; ".join(detail)
+
+
+def rerun(bundle: Path, engine: DocumentEngine) -> Rerun:
+    """Revalidate every document of `bundle` with `engine` (see the module docstring)."""
+    out = Rerun()
+    current = engine.info()
+    with open_bundle(bundle) as archive:
+        metadata = _json(archive, "metadata.json") or {}
+        out.warnings += [f"versions différentes du bundle : {w}"
+                         for w in _version_warnings(metadata.get("validation_engine"), current)]  # fmt: skip
+        recorded_with_pack = "pack_commit" in (metadata.get("validation_engine") or {})
+        if getattr(engine, "pack", True) is None and recorded_with_pack:
+            out.incomplete = f"rejeu impossible sans pack CI-SIS ({current.get('pack', 'aucun pack')})"
+            return out
+        layer_warnings: set[str] = set()
+        for document, validation in _documents(archive):
+            recorded = _json(archive, validation)
+            try:
+                data = archive.read(document)
+            except (zipfile.BadZipFile, OSError, ValueError):
+                out.differences.append(f"{document} : illisible dans l'archive, non revalidé")
+                continue
+            fresh = engine.validate_document(data, document).to_dict()
+            out.checked += 1
+            if recorded is None or recorded.get("verdict") == "not-validated":
+                reason = (recorded or {}).get("reason", f"{validation} illisible")
+                out.warnings.append(f"{document} : pas de verdict enregistré ({reason}) ; rejoué {verdict_of(fresh)}")
+                continue
+            difference = _compare(document, recorded, fresh)
+            if difference:
+                out.differences.append(difference)
+            before, after = _layer_versions(recorded.get("report")), _layer_versions(fresh)
+            for layer in sorted(set(before) | set(after)):
+                if before.get(layer) != after.get(layer):
+                    layer_warnings.add(f"règles de la couche {layer} différentes du bundle : "
+                                       f"{before.get(layer)} (bundle), {after.get(layer)} (harness)")  # fmt: skip
+        out.warnings += sorted(layer_warnings)
+    return out

@@ -1,0 +1,218 @@
+"""Synthetic run material for the evidence tests: a small catalogue, exchanges, Allure results, a fake engine."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from segur_harness.allure_read import read_allure
+from segur_harness.catalogue import Catalogue, load_catalogue
+from segur_harness.evidence import write_evidence
+from segur_harness.evidence_documents import run_documents, validate_documents
+from segur_harness.store import Exchange, Finding
+from segur_harness.summary import build_summary
+from segur_harness.validation.model import FileResult, Layer, LayerResult, LayerStatus, Severity
+from segur_harness.validation.model import Finding as RuleFinding
+
+T0 = 1_796_128_000.0
+CATALOGUE_TOML = '''
+[[requirement]]
+id = "INS/va1.41"
+section_id = "INS"
+section = "Identité nationale de santé"
+nature = "EXIGENCE"
+criticite = "MAJOR"
+vague = "Vague 1"
+enonce = "Le matricule INS est géré sur 15 caractères."
+source = "ans-draft"
+couloirs = ["DPI"]
+  [[requirement.scenario]]
+  id = "INS/va1.41.01"
+  title = "Clé correcte acceptée"
+    [[requirement.scenario.proof]]
+    id = "INS/va1.41.01.01"
+    text = "Requête INSi enregistrée par le mock."
+    [[requirement.scenario.proof]]
+    id = "INS/va1.41.01.02"
+    text = "Réponse de l'adaptateur."
+  [[requirement.scenario]]
+  id = "INS/va1.41.02"
+  title = "Clé erronée refusée"
+    [[requirement.scenario.proof]]
+    id = "INS/va1.41.02.01"
+    text = "Réponse de l'adaptateur : refus."
+
+[[requirement]]
+id = "DOC.01"
+section_id = "DOC"
+section = "Documents de santé"
+nature = "EXIGENCE"
+criticite = "CRITICAL"
+enonce = "Le logiciel produit un CDA R2 N1 avec le PDF en base64."
+source = "ans-draft"
+  [[requirement.scenario]]
+  id = "DOC.01.01"
+  title = "Document N1 produit"
+    [[requirement.scenario.proof]]
+    id = "DOC.01.01.01"
+    text = "Document produit et son rapport de validation."
+
+[[requirement]]
+id = "MSS/CONF.01"
+section_id = "MSS"
+section = "Messagerie Sécurisée de Santé"
+nature = "EXIGENCE"
+criticite = "MINOR"
+enonce = "TLS 1.2 au moins vers l'interface LPS de l'opérateur MSSanté."
+source = "ans-draft"
+  [[requirement.scenario]]
+  id = "MSS/CONF.01.01"
+  title = "Envoi en TLS 1.2"
+    [[requirement.scenario.proof]]
+    id = "MSS/CONF.01.01.01"
+    text = "Session SMTP enregistrée par le mock."
+
+[[requirement]]
+id = "DMP/CONF.01"
+section_id = "DMP"
+section = "Dossier Médical Partagé"
+nature = "EXIGENCE"
+criticite = "MAJOR"
+enonce = "TD0.2 avant l'alimentation."
+source = "ans-draft"
+  [[requirement.scenario]]
+  id = "DMP/CONF.01.01"
+  title = "TD0.2 puis ITI-41"
+    [[requirement.scenario.proof]]
+    id = "DMP/CONF.01.01.01"
+    text = "Requête TD0.2 enregistrée."
+'''
+PRODUCED = b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id root='1.2.3'/></ClinicalDocument>"
+RECEIVED = b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id root='4.5.6'/></ClinicalDocument>"
+
+
+def catalogue(tmp: Path) -> Catalogue:
+    folder = tmp / "catalogue"
+    folder.mkdir(exist_ok=True)
+    (folder / "catalogue.toml").write_text('[catalogue]\nversion = "test.1"\n', encoding="utf-8")
+    (folder / "sections.toml").write_text(CATALOGUE_TOML, encoding="utf-8")
+    loaded = load_catalogue(folder)
+    assert not loaded.problems, loaded.problems
+    return loaded
+
+
+def _ex(service: str, operation: str, scenario: str | None, request: bytes, response: bytes, n: int) -> Exchange:
+    return Exchange(service=service, operation=operation, started_at=T0 + n, ended_at=T0 + n + 0.25,
+                    request_body=request, response_body=response, status=200, scenario_id=scenario,
+                    findings=[Finding("info", "X-1", "vu")])  # fmt: skip
+
+
+def exchanges() -> list[Exchange]:
+    """One exchange per kind of service the bundle must keep (INSi, DMP, MSSanté SMTP/IMAP, PSC, a document)."""
+    return [
+        _ex("insi", "rechercherInsAvecTraitsIdentite", "INS/va1.41.01", b"<soap>req</soap>", b"<soap>rep</soap>", 1),
+        _ex("psc", "token", "MSS/CONF.01.01", b"grant_type=authorization_code", b'{"access_token": "t"}', 2),
+        _ex("mss-smtp", "message", "MSS/CONF.01.01", b"EHLO sut\r\nSTARTTLS\r\n", b"250 OK\r\n", 3),
+        _ex("mss-imap", "session", "MSS/CONF.01.01", b"a1 LOGIN\r\n", b"a1 OK\r\n", 4),
+        _ex("dmp", "TD0.2", "DMP/CONF.01.01", b"<soap>td02</soap>", b"<soap>ok</soap>", 5),
+        _ex("sut", "document N1-PDF", "DOC.01.01", b'{"kind": "N1-PDF"}', PRODUCED, 6),
+        _ex("insi", "rechercherInsAvecTraitsIdentite", None, b"<soap>hors</soap>", b"<soap>rep</soap>", 7),
+    ]
+
+
+def records(statuses: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for n, (sid, status) in enumerate(statuses.items()):
+        tag = "REQ_" + "".join(c if c.isalnum() else "_" for c in sid.rsplit(".", 1)[0])
+        messages = {"failed": ["call: AssertionError: le SUT a accepté une clé erronée"],
+                    "broken": ["broken: SUT adapter unreachable"], "skipped": ["skipped: no CI-SIS pack"]}
+        out.append({"scenario_id": sid, "title": f"titre {sid}", "tags": [tag], "status": status,
+                    "duration": 0.5 + n, "messages": messages.get(status, [])})  # fmt: skip
+    return out
+
+
+STATUSES = {"INS/va1.41.01": "passed", "INS/va1.41.02": "failed", "DOC.01.01": "passed",
+            "MSS/CONF.01.01": "broken", "DMP/CONF.01.01": "skipped"}  # fmt: skip
+
+
+def summary(cat: Catalogue, statuses: dict[str, str] | None = None) -> dict[str, Any]:
+    return build_summary(records(statuses or STATUSES), cat, started_at=T0, ended_at=T0 + 60,
+                         sut={"url": "http://sut", "info": {"product": "Produit", "version": "1.0"}},
+                         selection={})  # fmt: skip
+
+
+def allure_results(folder: Path) -> Path:
+    """Allure results for INS/va1.41.01 (adapter calls) and CDA-carrying DOC.01.01 / received documents."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def attach(payload: Any) -> str:
+        name = f"{uuid.uuid4()}-attachment.json"
+        (folder / name).write_text(json.dumps(payload), encoding="utf-8")
+        return name
+
+    def result(name: str, steps: list[dict[str, Any]], status: str = "passed") -> None:
+        data = {"name": name, "status": status, "start": T0 * 1000, "stop": T0 * 1000 + 900, "steps": steps,
+                "attachments": [{"name": "adapter POST /reset (HTTP 204)", "source": attach({"status": 204}),
+                                 "type": "application/json"}]}  # fmt: skip
+        (folder / f"{uuid.uuid4()}-result.json").write_text(json.dumps(data), encoding="utf-8")
+
+    received = base64.b64encode(RECEIVED).decode()
+    result("INS/va1.41.01 — Clé correcte acceptée", [
+        {"name": "Quand l'opérateur recherche", "status": "passed", "start": T0 * 1000 + 10, "stop": T0 * 1000 + 20,
+         "attachments": [
+             {"name": "adapter POST /identities (HTTP 201)", "type": "application/json",
+              "source": attach({"request": {"birth_name": "X"}, "status": 201, "response": {"id": "PAT-1"}})},
+             {"name": "insi mock: 1 exchange(s) recorded", "type": "application/json", "source": attach([1])}]},
+        {"name": "Alors le SUT reçoit un document", "status": "passed", "start": T0 * 1000 + 30,
+         "stop": T0 * 1000 + 40, "attachments": [
+             {"name": "adapter POST /received-documents (HTTP 200)", "type": "application/json",
+              "source": attach({"request": {"cda_base64": received, "channel": "MSSANTE"}, "status": 200,
+                                "response": {"outcome": "INTEGRATED"}})},
+             {"name": "adapter POST /received-documents (HTTP 200)", "type": "application/json",
+              "source": attach({"request": {"cda_base64": received, "channel": "DMP"}, "status": 200,
+                                "response": {"outcome": "DUPLICATE"}})}]},
+    ])  # fmt: skip
+    result("INS/va1.41.02 — Clé erronée refusée", [
+        {"name": "Alors le SUT refuse l'INS", "status": "failed", "start": T0 * 1000 + 50, "stop": T0 * 1000 + 60,
+         "statusDetails": {"message": "le SUT a accepté une clé erronée"}, "attachments": []},
+    ], status="failed")  # fmt: skip
+    return folder
+
+
+class FakeEngine:
+    """The validation engine's interface: a document containing <bad/> has an error, the others are valid."""
+
+    pack = object()
+
+    def __init__(self, header_rules: str = "2025.11-1", pack_commit: str = "abc123", fail_on: bytes = b"<bad/>"):
+        self._info = {"harness_version": "0.1.0", "harness_header_rules_version": header_rules,
+                      "pack": "/pack", "pack_commit": pack_commit}  # fmt: skip
+        self.fail_on = fail_on
+
+    def info(self) -> dict[str, str]:
+        return dict(self._info)
+
+    def validate_document(self, data: bytes, name: str) -> FileResult:
+        result = FileResult(name=name, layers=[LayerResult(Layer.HEADER, LayerStatus.RAN, rules_version={
+            "harness_header_rules": self._info["harness_header_rules_version"]})])  # fmt: skip
+        if self.fail_on in data:
+            result.add(RuleFinding(Severity.ERROR, Layer.HEADER, "CISIS-HDR-001", "en-tête invalide"))
+        return result
+
+
+def build_bundle(tmp: Path, *, engine: FakeEngine | None = None, statuses: dict[str, str] | None = None,
+                 signer: Any = None) -> Path:
+    """A bundle from the synthetic material above, documents validated by `engine` (default FakeEngine())."""
+    cat = catalogue(tmp)
+    allure = read_allure(allure_results(tmp / "allure-results"))
+    exs = exchanges()
+    validations = validate_documents(run_documents(exs, allure), engine or FakeEngine())
+    metadata = {"harness_version": "0.1.0", "started_at": "2026-12-01T10:00:00.000+01:00",
+                "validation_engine": validations.engine, "sut": {"info": {"product": "Produit"}}}  # fmt: skip
+    target = tmp / "evidence.zip"
+    write_evidence(target, metadata=metadata, summary=summary(cat, statuses), exchanges=exs, catalogue=cat,
+                   allure=allure, validations=validations, signer=signer)  # fmt: skip
+    return target
