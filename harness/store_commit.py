@@ -12,6 +12,7 @@ handler, whose sleeps grow to 100 ms and made the tail latency under load.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -34,6 +35,10 @@ class _Pending:
     error: BaseException | None = None
 
 
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def begin_immediate(conn: sqlite3.Connection, wait: float = LOCK_WAIT) -> None:
     """BEGIN IMMEDIATE, retried every RETRY_SLEEP while another connection holds the write lock."""
     deadline = time.monotonic() + wait
@@ -42,7 +47,7 @@ def begin_immediate(conn: sqlite3.Connection, wait: float = LOCK_WAIT) -> None:
             conn.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _busy(exc):
                 raise
             if time.monotonic() > deadline:
                 raise
@@ -90,17 +95,37 @@ class GroupCommit:
             self._conn = self._open()
             self._conn.execute("PRAGMA busy_timeout=0")  # waiting is begin_immediate's job
         conn = self._conn
-        try:
-            begin_immediate(conn)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
             try:
-                for item in batch:
-                    item.rowid = conn.execute(item.sql, item.params).lastrowid
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        except BaseException as exc:  # every waiter learns the batch failed; none is answered as recorded
-            for item in batch:
-                item.error, item.rowid = exc, None
+                self._transaction(conn, batch, deadline)
+                break
+            except sqlite3.OperationalError as exc:
+                if _busy(exc) and time.monotonic() < deadline:
+                    time.sleep(RETRY_SLEEP)  # busy_timeout is 0: a COMMIT meeting a checkpoint is retried here
+                    continue
+                self._fail(batch, exc)
+                break
+            except BaseException as exc:  # every waiter learns the batch failed; none is answered as recorded
+                self._fail(batch, exc)
+                break
         for item in batch:
             item.done = True
+
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, batch: list[_Pending], deadline: float) -> None:
+        begin_immediate(conn, max(0.0, deadline - time.monotonic()))
+        try:
+            for item in batch:
+                item.rowid = conn.execute(item.sql, item.params).lastrowid
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # a failed ROLLBACK leaves SQLite's own clean-up
+                    conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _fail(batch: list[_Pending], exc: BaseException) -> None:
+        for item in batch:
+            item.error, item.rowid = exc, None

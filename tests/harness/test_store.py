@@ -78,12 +78,22 @@ def test_group_commit_across_processes_and_threads_loses_nothing(tmp_path: Path)
 
     def worker(offset: int) -> None:
         store = Store(path)
-        threads = [threading.Thread(target=lambda i=i: [store.record(_exchange(offset + i * 100 + k))
-                                                        for k in range(50)]) for i in range(4)]  # fmt: skip
+        errors: list[BaseException] = []
+
+        def record(i: int) -> None:
+            try:
+                for k in range(50):
+                    store.record(_exchange(offset + i * 100 + k))
+            except BaseException as exc:  # a lost record must fail the test, not end a thread quietly
+                errors.append(exc)
+
+        threads = [threading.Thread(target=record, args=(i,)) for i in range(4)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        if errors:
+            raise SystemExit(f"{len(errors)} thread(s) failed: {errors[0]!r}")
 
     procs = [ctx.Process(target=worker, args=(n * 10_000,)) for n in range(2)]
     for p in procs:
