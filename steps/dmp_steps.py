@@ -181,18 +181,26 @@ def dmp_outage(dmp: MockAdmin, status: int) -> None:
 
 
 # -- what the SUT said ----------------------------------------------------------------
-@then(parsers.parse("l'action DMP se conclut par \"{wording}\""))
-def action_outcome(ctx: ScenarioContext, wording: str) -> None:
+def expect_outcome(outcome: dict[str, Any], wording: str, what: str) -> None:
+    """The adapter's `outcome` (SUCCESS / REFUSED / FAILURE / ERROR) is the one the feature's `wording` names."""
     expected = OUTCOMES.get(wording)
     assert expected, f"unknown outcome wording {wording!r} in the feature (known: {', '.join(OUTCOMES)})"
-    outcome = dmp_outcome(ctx)
     assert outcome.get("outcome") == expected, (
-        f"expected the DMP action to end in {expected} ({wording}), the SUT says {outcome.get('outcome')!r}: "
+        f"expected {what} to end in {expected} ({wording}), the SUT says {outcome.get('outcome')!r}: "
         f"{outcome.get('message')!r} {outcome.get('errors') or ''}")
+
+
+def expect_alert(outcome: dict[str, Any]) -> None:
+    """The SUT told the user, with a message."""
+    assert outcome.get("alert") is True, f"the SUT did not alert the user: {outcome}"
+    assert (outcome.get("message") or "").strip(), f"the SUT alerted the user with an empty message: {outcome}"
+
+
+@then(parsers.parse("l'action DMP se conclut par \"{wording}\""))
+def action_outcome(ctx: ScenarioContext, wording: str) -> None:
+    expect_outcome(dmp_outcome(ctx), wording, "the DMP action")
 
 
 @then("l'opérateur est alerté du résultat DMP")
 def user_alerted(ctx: ScenarioContext) -> None:
-    outcome = dmp_outcome(ctx)
-    assert outcome.get("alert") is True, f"the SUT did not alert the user: {outcome}"
-    assert (outcome.get("message") or "").strip(), f"the SUT alerted the user with an empty message: {outcome}"
+    expect_alert(dmp_outcome(ctx))

@@ -12,7 +12,7 @@ from segur_harness.xmlsafe import parse_xml
 from .adapter import AdapterClient
 from .cda_document_steps import documents_of, last_document
 from .context import ScenarioContext
-from .dmp_steps import OUTCOMES
+from .dmp_steps import expect_alert, expect_outcome
 from .mock_admin import MockAdmin
 from .mss_wire import (
     MESSAGE,
@@ -78,24 +78,17 @@ def send_together(sut: AdapterClient, ctx: ScenarioContext, address: str) -> Non
 # -- what the SUT told the user ------------------------------------------------------
 @then(parsers.parse("l'envoi MSSanté se conclut par \"{wording}\""))
 def send_outcome(ctx: ScenarioContext, wording: str) -> None:
-    expected = OUTCOMES.get(wording)
-    assert expected, f"unknown outcome wording {wording!r} in the feature (known: {', '.join(OUTCOMES)})"
-    outcome = mss_outcome(ctx)
-    assert outcome.get("outcome") == expected, (
-        f"expected the MSSanté sending to end in {expected} ({wording}), the SUT says {outcome.get('outcome')!r}: "
-        f"{outcome.get('message')!r}")
+    expect_outcome(mss_outcome(ctx), wording, "the MSSanté sending")
 
 
 @then("l'opérateur est alerté du résultat MSSanté")
-def user_alerted(ctx: ScenarioContext) -> None:
-    outcome = mss_outcome(ctx)
-    assert outcome.get("alert") is True, f"the SUT did not alert the user: {outcome}"
-    assert (outcome.get("message") or "").strip(), f"the SUT alerted the user with an empty message: {outcome}"
+def mss_user_alerted(ctx: ScenarioContext) -> None:
+    expect_alert(mss_outcome(ctx))
 
 
 @then("l'opérateur est alerté du résultat MSSanté avec la réponse du serveur")
 def user_alerted_with_reply(ctx: ScenarioContext) -> None:
-    user_alerted(ctx)
+    expect_alert(mss_outcome(ctx))
     message = mss_outcome(ctx).get("message") or ""
     assert re.search(r"\b5\d\d\b|\b5\.\d\.\d+\b", message), (
         f"the SUT's message does not give the server's refusal (5xx reply): {message!r}")

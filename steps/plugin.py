@@ -101,39 +101,36 @@ def mocks() -> dict[str, MockAdmin]:
     return _mocks_from_env()
 
 
+def _mock(mocks: dict[str, MockAdmin], name: str, missing: str) -> MockAdmin:
+    """The admin client of mock `name`; the scenario is skipped with `missing` when the run has no such mock."""
+    if name not in mocks:
+        pytest.skip(missing)
+    return mocks[name]
+
+
 @pytest.fixture(scope="session")
 def insi(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    if "insi" not in mocks:
-        pytest.skip("no INSi mock in SEGUR_MOCKS")
-    return mocks["insi"]
+    return _mock(mocks, "insi", "no INSi mock in SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def dmp(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    if "dmp" not in mocks:
-        pytest.skip("no DMP mock in SEGUR_MOCKS")
-    return mocks["dmp"]
+    return _mock(mocks, "dmp", "no DMP mock in SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def psc(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    if "psc" not in mocks:
-        pytest.skip("no Pro Santé Connect mock in SEGUR_MOCKS")
-    return mocks["psc"]
+    return _mock(mocks, "psc", "no Pro Santé Connect mock in SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def mss_smtp(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    if "mss-smtp" not in mocks:
-        pytest.skip("no MSSanté SMTP mock in SEGUR_MOCKS")
-    return mocks["mss-smtp"]
+    return _mock(mocks, "mss-smtp", "no MSSanté SMTP mock in SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def mss_imap(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    if "mss-imap" not in mocks:
-        pytest.skip("pas de serveur IMAP MSSanté : dovecot (paquet Debian dovecot-imapd) absent")
-    return mocks["mss-imap"]
+    return _mock(mocks, "mss-imap", "pas de serveur IMAP MSSanté : dovecot (paquet Debian dovecot-imapd) absent")
 
 
 @pytest.fixture(scope="session")

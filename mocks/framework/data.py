@@ -11,6 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from segur_harness.store import Finding
+
 
 def load_toml(explicit: str | Path | None, *bundled: str, what: str, error: type[ValueError]) -> dict[str, Any]:
     """Parse `explicit` when given, else fixtures/<bundled...>; raise `error` naming the file (`what`: the mock)."""
@@ -25,3 +27,9 @@ def load_toml(explicit: str | Path | None, *bundled: str, what: str, error: type
         raise error(f"{what} data file {name} is missing.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{what} data file {name} is not valid TOML: {exc}.") from exc
+
+
+def rule_finding(table: dict[str, Any], rule: str, location: str = "", **values: object) -> Finding:
+    """The Finding of `rule` from a data file's rule table ({rule: {severity, message}}), its message filled in."""
+    spec = table[rule]
+    return Finding(spec["severity"], rule, str(spec["message"]).format(**values), location)

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from segur_harness.mocks.framework.data import rule_finding
 from segur_harness.store import Finding
 
 from .settings import FIXTURES
@@ -39,8 +40,7 @@ def acks(path: Path = FIXTURES / "acks.toml") -> dict[str, Any]:
 
 
 def _finding(rule: str, location: str = "", **values: object) -> Finding:
-    spec = acks()["rules"][rule]
-    return Finding(spec["severity"], rule, spec["message"].format(**values), location)
+    return rule_finding(acks()["rules"], rule, location, **values)
 
 
 def report_type(msg: Message) -> str | None:

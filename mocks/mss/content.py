@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from segur_harness.mocks.framework.data import rule_finding
 from segur_harness.store import Finding
 from segur_harness.xmlsafe import parse_xml
 
@@ -39,8 +40,7 @@ def rules(path: Path = FIXTURES / "message_rules.toml") -> dict[str, Any]:
 
 
 def _finding(rule: str, location: str = "", **values: object) -> Finding:
-    spec = rules()["rules"][rule]
-    return Finding(spec["severity"], rule, spec["message"].format(**values), location)
+    return rule_finding(rules()["rules"], rule, location, **values)
 
 
 def _header(msg: EmailMessage, name: str) -> str:
