@@ -130,6 +130,8 @@ def mss_smtp(mocks: dict[str, MockAdmin]) -> MockAdmin:
 
 @pytest.fixture(scope="session")
 def mss_imap(mocks: dict[str, MockAdmin]) -> MockAdmin:
+    if "mss-imap" not in mocks and os.environ.get("CI") == "true":  # CI installs dovecot: its absence is ours
+        raise HarnessError("CI: no MSSanté IMAP mock in the run (dovecot, Debian package dovecot-imapd, missing)")
     return _mock(mocks, "mss-imap", "pas de serveur IMAP MSSanté : dovecot (paquet Debian dovecot-imapd) absent")
 
 

@@ -51,10 +51,11 @@ class DmpChannel:
         self.traces = traces
         self.psc = psc
 
-    def _resource_id(self, identity: Identity) -> str:
+    def _patient(self, identity: Identity, other_patient_defect: str) -> str:
+        """The patient id the DMP is told about (VIHF resource-id, X-PatientINS); another one under the defect."""
         ins = ins_of(identity)
         own = patient_id(*ins) if ins else ""
-        if self.settings.has("dmp-vihf-other-patient"):
+        if self.settings.has(other_patient_defect):
             other = dmp_data()["defects"]
             return other["other_patient_ins"] if other["other_patient_ins"] != own else other["other_patient_ins_alt"]
         return own
@@ -71,8 +72,9 @@ class DmpChannel:
     def assertion(self, action: Action) -> etree._Element:
         """The VIHF for `action`; OSError/ValueError when the certificat de cachet cannot be loaded."""
         s = self.settings
+        patient = self._patient(action.identity, "dmp-vihf-other-patient")
         ctx = vihf.VihfContext(professional=profile().professional(action.user), structure_id=s.dmp_structure_id,
-                               secteur=s.dmp_secteur, patient_id=self._resource_id(action.identity), mode=action.mode,
+                               secteur=s.dmp_secteur, patient_id=patient, mode=action.mode,
                                lps_name=s.lps_name, lps_version=s.lps_version, homologation=s.dmp_homologation)
         purpose = "normal" if s.has("dmp-bris-de-glace-as-normal") and action.mode == "bris_de_glace" else None
         shift = dt.timedelta(0)
@@ -95,20 +97,12 @@ class DmpChannel:
                 return DmpAnswer(req, "", ERROR, now, now,
                                  f"connexion Pro Santé Connect indisponible ({access.detail or 'session terminée'})")
             headers = {"Authorization": f"Bearer {access.token}", "X-WorkSituation": session.work_situation,
-                       "X-PatientINS": self._psc_patient(action.identity)}
+                       "X-PatientINS": self._patient(action.identity, "dmp-psc-other-patient")}
             answer = call(req, base, None, self.settings.dmp_timeout_seconds, headers)
             if answer.http_status != 401 or attempt == 2:
                 return answer
             access = self.psc.renew(rpps)  # the gateway refused the token (expired, revoked): refresh once
         return answer
-
-    def _psc_patient(self, identity: Identity) -> str:
-        ins = ins_of(identity)
-        own = patient_id(*ins) if ins else ""
-        if self.settings.has("dmp-psc-other-patient"):
-            other = dmp_data()["defects"]
-            return other["other_patient_ins"] if other["other_patient_ins"] != own else other["other_patient_ins_alt"]
-        return own
 
     def send(self, action: Action, req: DmpRequest, result_of: Callable[[DmpAnswer], str] | None = None) -> DmpAnswer:
         """Call the DMP for `action` and trace it; `result_of` turns the answer into the traced result.
