@@ -58,10 +58,11 @@ class AdapterClient:
         attach_json(f"adapter {method} {path} (HTTP {response.status_code})",
                     {"request": body, "params": params, "status": response.status_code, "response": payload})
         if expect and response.status_code not in expect:
-            raise AdapterError(f"SUT adapter: expected HTTP {'/'.join(map(str, expect))}, got {reply.describe()}")
+            raise AdapterError(f"adaptateur du logiciel : HTTP {'/'.join(map(str, expect))} attendu, reçu : "
+                               f"{reply.describe()}")
         if not json_body:
-            raise HarnessError(f"SUT adapter {method} {self.base + path}: HTTP {response.status_code} with a body "
-                               f"that is not JSON: {response.text[:200]!r}")
+            raise HarnessError(f"adaptateur du logiciel {method} {self.base + path} : HTTP {response.status_code} "
+                               f"avec un corps qui n'est pas du JSON : {response.text[:200]!r}")
         return reply
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -69,7 +70,7 @@ class AdapterClient:
             return self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             problem = request_problem(exc, self.timeout)
-            raise HarnessError(f"SUT adapter {method} {self.base + path}: {problem}") from None
+            raise HarnessError(f"adaptateur du logiciel {method} {self.base + path} : {problem}") from None
 
     def fetch_bytes(self, path: str) -> bytes:
         """GET a non-JSON resource (a CDA document) and return its exact bytes."""
@@ -79,8 +80,8 @@ class AdapterClient:
                     {"status": response.status_code, "content_type": response.headers.get("Content-Type"),
                      "size": len(response.content)})
         if response.status_code != 200:
-            raise AdapterError(f"SUT adapter: expected HTTP 200, got {response.status_code} for GET {path}: "
-                               f"{response.text[:500]!r}")
+            raise AdapterError(f"adaptateur du logiciel : HTTP 200 attendu, reçu : HTTP {response.status_code} "
+                               f"à GET {path} : {response.text[:500]!r}")
         return response.content
 
     # -- contract operations -------------------------------------------------

@@ -36,7 +36,8 @@ def next_version(document: bytes) -> bytes:
     root = parse_xml(document)
     previous = root.find(HL7 + "id")
     version = root.find(HL7 + "versionNumber")
-    assert previous is not None and version is not None, "the fixture document lacks id or versionNumber"
+    assert previous is not None and version is not None, (
+        "problème du banc de test : le document de référence n'a pas d'id ou de versionNumber")
     previous_root = previous.get("root")
     previous.attrib.clear()
     previous.set("root", f"2.25.{uuid.uuid4().int}")
@@ -53,7 +54,8 @@ def next_version(document: bytes) -> bytes:
 @given("une version corrigée de ce document émise par son auteur")
 def corrected_version(ctx: ScenarioContext) -> None:
     documents = _received(ctx)
-    assert documents, "no received document to correct (missing 'le document CDA … émis par …' step)"
+    assert documents, (
+        "problème du banc de test : aucun document reçu à corriger (étape « le document CDA … émis par … » manquante)")
     documents.append(next_version(documents[-1]))
 
 
@@ -65,45 +67,51 @@ def _receive(sut: AdapterClient, ctx: ScenarioContext, document: bytes, channel:
 @when(parsers.parse("le SUT reçoit ce document par \"{channel}\""))
 def receive_last(sut: AdapterClient, ctx: ScenarioContext, channel: str) -> None:
     documents = _received(ctx)
-    assert documents, "no document to send (missing 'le document CDA … émis par …' step)"
+    assert documents, (
+        "problème du banc de test : aucun document à envoyer (étape « le document CDA … émis par … » manquante)")
     _receive(sut, ctx, documents[-1], channel)
 
 
 @when(parsers.parse("le SUT reçoit la version d'origine par \"{channel}\""))
 def receive_first(sut: AdapterClient, ctx: ScenarioContext, channel: str) -> None:
     documents = _received(ctx)
-    assert documents, "no document to send (missing 'le document CDA … émis par …' step)"
+    assert documents, (
+        "problème du banc de test : aucun document à envoyer (étape « le document CDA … émis par … » manquante)")
     _receive(sut, ctx, documents[0], channel)
 
 
 def _last_reception(ctx: ScenarioContext) -> dict[str, Any]:
     receptions = ctx.extra.get("receptions")
     if not receptions:
-        raise AssertionError("the SUT received no document in this scenario (missing 'Quand le SUT reçoit…' step)")
+        raise AssertionError("problème du banc de test : le logiciel n'a reçu aucun document dans ce scénario "
+                             "(étape « Quand le SUT reçoit… » manquante)")
     return receptions[-1]
 
 
 @then(parsers.parse("la réception se conclut par \"{wording}\""))
 def reception_outcome(ctx: ScenarioContext, wording: str) -> None:
     expected = OUTCOMES.get(wording)
-    assert expected, f"unknown outcome wording {wording!r} in the feature (known: {', '.join(OUTCOMES)})"
+    assert expected, (
+        f"problème du banc de test : libellé de résultat inconnu {wording!r} dans le fichier .feature "
+        f"(libellés connus : {', '.join(OUTCOMES)})")
     reply = _last_reception(ctx)
     assert reply.get("outcome") == expected, (
-        f"expected the reception to end in {expected}, the SUT says {reply.get('outcome')!r}: {reply.get('message')!r}")
+        f"la réception doit se conclure par {expected} ({wording}), le logiciel indique {reply.get('outcome')!r} : "
+        f"{reply.get('message')!r}")
 
 
 @then("l'opérateur est informé que le document était déjà intégré")
 def duplicate_reported(ctx: ScenarioContext) -> None:
     reply = _last_reception(ctx)
     assert reply.get("alert") is True and reply.get("message"), (
-        f"the user must be told a duplicate was not integrated again, the SUT answered {reply}")
+        f"l'utilisateur doit être informé qu'un doublon n'a pas été intégré à nouveau, le logiciel a répondu {reply}")
 
 
 @then(parsers.parse("le SUT détient {count:d} document(s) reçu(s)"))
 def received_count(sut: AdapterClient, count: int) -> None:
     documents = sut.received_documents()
     assert len(documents) == count, (
-        f"expected {count} integrated document(s), the SUT holds {len(documents)}: "
+        f"{count} document(s) intégré(s) attendu(s), le logiciel en détient {len(documents)} : "
         f"{[(d.get('id'), d.get('document_id'), d.get('version')) for d in documents]}")
 
 
@@ -112,8 +120,9 @@ def first_replaced(sut: AdapterClient, ctx: ScenarioContext) -> None:
     documents = sut.received_documents()
     first_id = cda.document_id(parse_xml(_received(ctx)[0]))
     match = [d for d in documents if (d.get("document_id") or {}).get("root") == (first_id or ("",))[0]]
-    assert match, f"the SUT no longer holds the first version {cda.describe(first_id)}: {documents}"
+    assert match, f"le logiciel ne détient plus la première version {cda.describe(first_id)} : {documents}"
     assert match[0].get("status") == "REPLACED", (
-        f"the first version should be marked REPLACED after its correction arrived, the SUT shows {match[0]}")
+        f"la première version doit être marquée REPLACED une fois sa correction reçue, le logiciel affiche {match[0]}")
     current = [d for d in documents if d.get("status") == "CURRENT"]
-    assert len(current) == 1 and current[0].get("version") == 2, f"expected version 2 to be current: {documents}"
+    assert len(current) == 1 and current[0].get("version") == 2, (
+        f"la version 2 doit être la version courante (CURRENT) : {documents}")

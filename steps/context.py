@@ -22,10 +22,12 @@ class ScenarioContext:
 
     def require_identity(self) -> str:
         if self.identity_id is None:
-            raise AssertionError("no identity was created in this scenario (missing 'Étant donné' step)")
+            raise AssertionError("problème du banc de test : aucune identité n'a été créée dans ce scénario "
+                                 "(étape « Étant donné » manquante)")
         return self.identity_id
 
     def require_search(self) -> dict[str, Any]:
         if self.search is None:
-            raise AssertionError("no INSi search was run in this scenario (missing 'Quand' step)")
+            raise AssertionError("problème du banc de test : aucune recherche INSi n'a été lancée dans ce scénario "
+                                 "(étape « Quand » manquante)")
         return self.search

@@ -25,14 +25,16 @@ def content_for(kind: str) -> dict[str, Any]:
     """The clinical content of fixtures/documents/<kind>.toml (kind LDL-SES -> ldl_ses.toml)."""
     path = DOCUMENTS_DIR / (kind.lower().replace("-", "_") + ".toml")
     if not path.is_file():
-        raise AssertionError(f"no content fixture for document kind {kind!r} ({path})")
+        raise AssertionError(f"problème du banc de test : pas de contenu de référence pour le type de document "
+                             f"{kind!r} ({path})")
     return tomllib.loads(path.read_text(encoding="utf-8")).get("content", {})
 
 
 def received_document(name: str) -> bytes:
     path = RECEIVED_DIR / name
     if not path.is_file():
-        raise AssertionError(f"no received-document fixture {name!r} in {RECEIVED_DIR}")
+        raise AssertionError(f"problème du banc de test : pas de document reçu de référence {name!r} dans "
+                             f"{RECEIVED_DIR}")
     return path.read_bytes()
 
 

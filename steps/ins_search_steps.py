@@ -57,25 +57,26 @@ def search_outcome(ctx: ScenarioContext, wording: str) -> None:
     expected = OUTCOMES[wording]
     search = ctx.require_search()
     assert search.get("outcome") == expected, (
-        f"expected outcome {expected} ({wording}), the SUT answered {search.get('outcome')!r}: "
-        f"message {search.get('message')!r}"
+        f"la recherche INSi doit se conclure par {expected} ({wording}), le logiciel a répondu "
+        f"{search.get('outcome')!r} : message {search.get('message')!r}"
     )
 
 
 @then("l'opérateur est alerté")
 def user_alerted(ctx: ScenarioContext) -> None:
     search = ctx.require_search()
-    assert search.get("alert") is True, f"the SUT did not alert the user: {search.get('message')!r}"
-    assert (search.get("message") or "").strip(), "the SUT alerted the user with an empty message"
+    assert search.get("alert") is True, f"le logiciel n'a pas alerté l'utilisateur : {search.get('message')!r}"
+    assert (search.get("message") or "").strip(), "le logiciel a alerté l'utilisateur avec un message vide"
 
 
 @then("l'opérateur n'est pas alerté")
 def user_not_alerted(ctx: ScenarioContext) -> None:
     search = ctx.require_search()
-    assert search.get("alert") is False, f"the SUT raised an alert on a successful search: {search.get('message')!r}"
+    assert search.get("alert") is False, (
+        f"le logiciel a levé une alerte alors que la recherche a abouti : {search.get('message')!r}")
 
 
 @then(parsers.parse("le message affiché à l'opérateur contient \"{text}\""))
 def message_contains(ctx: ScenarioContext, text: str) -> None:
     message = ctx.require_search().get("message") or ""
-    assert text.lower() in message.lower(), f"the user's message {message!r} does not mention {text!r}"
+    assert text.lower() in message.lower(), f"le message affiché à l'utilisateur {message!r} ne mentionne pas {text!r}"

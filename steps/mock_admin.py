@@ -30,15 +30,16 @@ class MockAdmin:
         try:
             response = requests.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise HarnessError(f"{self.name} mock admin {method} {url}: {request_problem(exc, self.timeout)}") from None
+            raise HarnessError(f"API d'administration du simulateur {self.name} {method} {url} : "
+                               f"{request_problem(exc, self.timeout)}") from None
         if not response.ok:
-            raise HarnessError(f"{self.name} mock admin {method} {url}: HTTP {response.status_code} "
-                               f"{response.text[:300]!r}")
+            raise HarnessError(f"API d'administration du simulateur {self.name} {method} {url} : "
+                               f"HTTP {response.status_code} {response.text[:300]!r}")
         try:
             return response.json() if response.content else None
         except ValueError:
-            raise HarnessError(f"{self.name} mock admin {method} {url}: answer is not JSON: "
-                               f"{response.text[:200]!r}") from None
+            raise HarnessError(f"API d'administration du simulateur {self.name} {method} {url} : "
+                               f"réponse qui n'est pas du JSON : {response.text[:200]!r}") from None
 
     def reset(self) -> None:
         self._call("POST", "/reset")

@@ -59,7 +59,9 @@ def colleague_sends_fixture(mss_imap: MockAdmin, ctx: ScenarioContext, name: str
 @given("le confrère a renvoyé le même message")
 def colleague_resends(mss_imap: MockAdmin, ctx: ScenarioContext) -> None:
     cda = ctx.extra.get("mss_colleague_cda")
-    assert cda, "no message was sent to the SUT before (missing 'un confrère a envoyé au SUT …' step)"
+    assert cda, (
+        "problème du banc de test : aucun message n'a été envoyé au logiciel auparavant "
+        "(étape « un confrère a envoyé au SUT … » manquante)")
     _deliver(mss_imap, ctx, cda)
 
 
@@ -74,14 +76,17 @@ def sync_mailbox(sut: AdapterClient, mocks: dict[str, MockAdmin], ctx: ScenarioC
 @then("le SUT a vérifié auprès d'INSi l'INS du patient du document reçu")
 def insi_checked_on_reception(insi: MockAdmin, ctx: ScenarioContext) -> None:
     before = ctx.extra.get("insi_before_sync")
-    assert before is not None, "the SUT did not read its mailbox in this scenario (missing 'le SUT relève' step)"
+    assert before is not None, (
+        "problème du banc de test : le logiciel n'a pas relevé sa boîte aux lettres dans ce scénario "
+        "(étape « le SUT relève » manquante)")
     during = [read_exchange(e) for e in insi.exchanges(ctx.scenario_id)][before:]
-    assert during, "the SUT filed or refused the received document without asking INSi about its patient"
+    assert during, (
+        "le logiciel a classé ou refusé le document reçu sans interroger INSi sur son patient")
     traits = (ctx.extra.get("dmp_identity") or {}).get("traits") or {}
     names = [e.first_names for e in during]
     assert any(traits.get("birth_first_names", [""])[0] in n for n in names), (
-        f"no INSi request during the reading was about the patient {traits.get('birth_name')} (first names sent: "
-        f"{names})")
+        f"aucune requête INSi pendant la relève ne portait sur le patient {traits.get('birth_name')} "
+        f"(prénoms transmis : {names})")
 
 
 @then("le message reçu reste non lu dans la boîte du SUT, sans accusé de lecture")
@@ -89,39 +94,45 @@ def message_left_unread(mss_imap: MockAdmin, mss_smtp: MockAdmin, ctx: ScenarioC
     _, mailbox = professional(ctx)
     delivered = _sent_to_sut(ctx)
     box = [m for m in mss_imap.mailbox(mailbox) if m.get("message_id") in delivered]
-    assert box, f"the message {delivered} is no longer in the SUT's mailbox {mailbox}"
-    assert not any(m.get("seen") for m in box), f"the SUT marked the message as read: {box}"
-    assert not _mdns_to_colleague(mss_smtp, ctx), "the SUT sent an MDN for a message it could not integrate yet"
+    assert box, f"le message {delivered} n'est plus dans la boîte aux lettres {mailbox} du logiciel"
+    assert not any(m.get("seen") for m in box), f"le logiciel a marqué le message comme lu : {box}"
+    assert not _mdns_to_colleague(mss_smtp, ctx), (
+        "le logiciel a envoyé un accusé de lecture (MDN) pour un message qu'il ne pouvait pas encore intégrer")
 
 
 def _received(ctx: ScenarioContext) -> list[dict[str, Any]]:
     sync = ctx.extra.get("mss_sync")
-    assert sync is not None, "the SUT did not read its mailbox in this scenario (missing 'le SUT relève' step)"
+    assert sync is not None, (
+        "problème du banc de test : le logiciel n'a pas relevé sa boîte aux lettres dans ce scénario "
+        "(étape « le SUT relève » manquante)")
     return list(sync.get("received") or [])
 
 
 def _for_delivered(ctx: ScenarioContext) -> list[dict[str, Any]]:
     delivered = _sent_to_sut(ctx)
     found = [r for r in _received(ctx) if r.get("message_id") in delivered]
-    assert found, (f"the SUT's mailbox reading does not list the message(s) {delivered} put in its mailbox "
-                   f"(it lists {[r.get('message_id') for r in _received(ctx)]})")
+    assert found, (f"la relève de la boîte aux lettres du logiciel ne liste pas le ou les messages {delivered} "
+                   f"déposés dans sa boîte (elle liste {[r.get('message_id') for r in _received(ctx)]})")
     return found
 
 
 @then(parsers.parse("le message reçu se conclut par \"{wording}\""))
 def received_outcome(ctx: ScenarioContext, wording: str) -> None:
     expected = RECEIVED.get(wording)
-    assert expected, f"unknown wording {wording!r} in the feature (known: {', '.join(RECEIVED)})"
+    assert expected, (
+        f"problème du banc de test : libellé inconnu {wording!r} dans le fichier .feature "
+        f"(libellés connus : {', '.join(RECEIVED)})")
     [entry] = _for_delivered(ctx)[:1]
     assert entry.get("outcome") == expected, (
-        f"expected the received message to be {expected} ({wording}), the SUT says {entry.get('outcome')!r}: {entry}")
+        f"le message reçu doit se conclure par {expected} ({wording}), le logiciel indique "
+        f"{entry.get('outcome')!r} : {entry}")
 
 
 @then(parsers.parse("le SUT a intégré {integrated:d} document reçu par MSSanté et signalé {duplicates:d} doublon"))
 def integrated_once(ctx: ScenarioContext, integrated: int, duplicates: int) -> None:
     outcomes = [r.get("outcome") for r in _for_delivered(ctx)]
     assert outcomes.count("integrated") == integrated and outcomes.count("duplicate") == duplicates, (
-        f"expected {integrated} integrated and {duplicates} duplicate(s), the SUT says {outcomes}")
+        f"{integrated} intégré(s) et {duplicates} doublon(s) attendus, le logiciel indique {outcomes}")
 
 
 def _mdns_to_colleague(mss_smtp: MockAdmin, ctx: ScenarioContext) -> list[Any]:
@@ -159,26 +170,28 @@ def mdn_sent_with_code(mss_smtp: MockAdmin, ctx: ScenarioContext, disposition: s
 def _mdn_sent(mss_smtp: MockAdmin, ctx: ScenarioContext, disposition: str, code: str) -> None:
     delivered = _sent_to_sut(ctx)
     mdns = _mdns_to_colleague(mss_smtp, ctx)
-    assert mdns, f"the SUT sent no MDN (RFC 8098 disposition notification) to {COLLEAGUE}"
+    assert mdns, (
+        f"le logiciel n'a envoyé aucun accusé de lecture (MDN, notification de disposition RFC 8098) à {COLLEAGUE}")
     matching = [(r, m) for r, m in mdns if _disposition(m)[2] in delivered]
-    assert matching, (f"no MDN refers to the message put in the SUT's mailbox {delivered}: "
+    assert matching, (f"aucun MDN ne se rapporte au message déposé dans la boîte du logiciel {delivered} : "
                       f"{[_disposition(m)[2] for _, m in mdns]}")
     record, msg = matching[0]
     kind, error, _ = _disposition(msg)
-    assert kind == disposition.lower(), f"the SUT's MDN says {kind!r}, expected {disposition!r}"
-    assert error == code, f"the SUT's MDN gives the error code {error!r}, expected {code or 'none'!r}"
+    assert kind == disposition.lower(), f"le MDN du logiciel indique {kind!r}, {disposition!r} attendu"
+    assert error == code, (
+        f"le MDN du logiciel donne le code d'erreur {error!r}, {code or 'aucun'!r} attendu")
     bad = [f for f in record.errors if str(f["rule"]).startswith("MSS-")]
-    assert not bad, "the MSSanté mock found the MDN malformed: " + "; ".join(f"{f['rule']}: {f['message']}"
+    assert not bad, "le simulateur MSSanté a relevé un MDN mal formé : " + "; ".join(f"{f['rule']}: {f['message']}"
                                                                              for f in bad)
 
 
 @then(parsers.parse("le message envoyé porte l'accusé de lecture \"{disposition}\""))
 def sent_message_acknowledged(sut: AdapterClient, ctx: ScenarioContext, disposition: str) -> None:
     sent_ids = [m.get("message_id") for m in (ctx.extra.get("mss_outcome") or {}).get("messages") or []]
-    assert sent_ids, "the SUT sent no message in this scenario"
+    assert sent_ids, "le logiciel n'a envoyé aucun message dans ce scénario"
     sent = [m for m in sut.mss_messages().get("sent") or [] if m.get("message_id") in sent_ids]
-    assert sent, f"GET /mss/messages does not list the message(s) sent {sent_ids}"
+    assert sent, f"GET /mss/messages ne liste pas le ou les messages envoyés {sent_ids}"
     acks = [a for m in sent for a in m.get("acknowledgements") or [] if a.get("type") == "MDN"]
-    assert acks, f"no MDN is attached to the sent message {sent_ids}: {sent}"
+    assert acks, f"aucun MDN n'est rattaché au message envoyé {sent_ids} : {sent}"
     assert any(str(a.get("disposition", "")).lower() == disposition.lower() for a in acks), (
-        f"the MDN(s) attached say {[a.get('disposition') for a in acks]}, expected {disposition!r}")
+        f"le ou les MDN rattachés indiquent {[a.get('disposition') for a in acks]}, {disposition!r} attendu")

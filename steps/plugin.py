@@ -56,10 +56,10 @@ def broken_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
         return None
     first_line = (str(exc).strip().splitlines() or [""])[0][:500]
     if isinstance(exc, HarnessError):
-        return f"harness: {first_line}"
+        return f"banc de test : {first_line}"
     entry = excinfo.traceback[-1] if excinfo.traceback else None
-    where = f" at {entry.path}:{entry.lineno + 1}" if entry is not None else ""
-    return f"harness error{where}: {type(exc).__name__}: {first_line}"
+    where = f" à {entry.path}:{entry.lineno + 1}" if entry is not None else ""
+    return f"erreur dans le code du banc de test{where} : {type(exc).__name__}: {first_line}"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -85,7 +85,7 @@ def _mocks_from_env() -> dict[str, MockAdmin]:
     try:
         spec = json.loads(raw) if raw else DEFAULT_MOCKS
     except ValueError as exc:
-        raise pytest.UsageError(f"SEGUR_MOCKS is not valid JSON: {exc}") from None
+        raise pytest.UsageError(f"SEGUR_MOCKS n'est pas du JSON valide : {exc}") from None
     return {name: MockAdmin(name, entry["url"], entry["admin"]) for name, entry in spec.items()}
 
 
@@ -110,28 +110,29 @@ def _mock(mocks: dict[str, MockAdmin], name: str, missing: str) -> MockAdmin:
 
 @pytest.fixture(scope="session")
 def insi(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    return _mock(mocks, "insi", "no INSi mock in SEGUR_MOCKS")
+    return _mock(mocks, "insi", "pas de simulateur INSi dans SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def dmp(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    return _mock(mocks, "dmp", "no DMP mock in SEGUR_MOCKS")
+    return _mock(mocks, "dmp", "pas de simulateur DMP dans SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def psc(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    return _mock(mocks, "psc", "no Pro Santé Connect mock in SEGUR_MOCKS")
+    return _mock(mocks, "psc", "pas de simulateur Pro Santé Connect dans SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def mss_smtp(mocks: dict[str, MockAdmin]) -> MockAdmin:
-    return _mock(mocks, "mss-smtp", "no MSSanté SMTP mock in SEGUR_MOCKS")
+    return _mock(mocks, "mss-smtp", "pas de simulateur SMTP MSSanté dans SEGUR_MOCKS")
 
 
 @pytest.fixture(scope="session")
 def mss_imap(mocks: dict[str, MockAdmin]) -> MockAdmin:
     if "mss-imap" not in mocks and os.environ.get("CI") == "true":  # CI installs dovecot: its absence is ours
-        raise HarnessError("CI: no MSSanté IMAP mock in the run (dovecot, Debian package dovecot-imapd, missing)")
+        raise HarnessError("CI : pas de simulateur IMAP MSSanté dans l'exécution (dovecot, paquet Debian "
+                           "dovecot-imapd, absent)")
     return _mock(mocks, "mss-imap", "pas de serveur IMAP MSSanté : dovecot (paquet Debian dovecot-imapd) absent")
 
 
@@ -142,8 +143,8 @@ def services_configured(sut: AdapterClient, mocks: dict[str, MockAdmin]) -> dict
     body["insi_timeout_seconds"] = SESSION_INSI_TIMEOUT_SECONDS
     reply = sut.set_services(body)
     if reply.status == 501:
-        warnings.warn("the SUT does not support PUT /adapter/v1/services: it must already point at the mocks",
-                      stacklevel=1)
+        warnings.warn("le logiciel ne prend pas en charge PUT /adapter/v1/services : il doit déjà pointer vers les "
+                      "simulateurs", stacklevel=1)
         return {"configured": False}
     return {"configured": True, **(reply.body or {})}
 

@@ -25,8 +25,9 @@ def professional(ctx: ScenarioContext) -> tuple[str, str]:
     """(RPPS, personal mailbox) of the professional logged in with PSC in this scenario."""
     rpps = ctx.extra.get("psc_rpps")
     if not rpps:
-        raise AssertionError("no professional logged in with Pro Santé Connect in this scenario "
-                             "(missing 'le professionnel de RPPS … est connecté par Pro Santé Connect' step)")
+        raise AssertionError("problème du banc de test : aucun professionnel connecté par Pro Santé Connect dans ce "
+                             "scénario (étape « le professionnel de RPPS … est connecté par Pro Santé Connect » "
+                             "manquante)")
     return rpps, mailbox_of(rpps)
 
 
@@ -41,7 +42,7 @@ def _login(sut: AdapterClient, ctx: ScenarioContext, rpps: str) -> dict[str, Any
 def logged_in(sut: AdapterClient, ctx: ScenarioContext, rpps: str) -> None:
     outcome = _login(sut, ctx, rpps)
     assert outcome.get("outcome") == "SUCCESS" and outcome.get("logged_in") is True, (
-        f"set-up: the Pro Santé Connect login of {rpps} failed: {outcome}")
+        f"mise en place du scénario : la connexion Pro Santé Connect de {rpps} a échoué : {outcome}")
 
 
 @when(parsers.parse("le professionnel de RPPS \"{rpps}\" se connecte par Pro Santé Connect"))
@@ -62,11 +63,13 @@ def access_token_expired(psc: MockAdmin, ctx: ScenarioContext) -> None:
     try:
         answer = requests.post(url, data={"rpps": rpps}, timeout=T)
     except requests.RequestException as exc:
-        raise HarnessError(f"PSC mock {url}: {request_problem(exc, T)}") from None
+        raise HarnessError(f"simulateur Pro Santé Connect {url} : {request_problem(exc, T)}") from None
     if answer.status_code != 200:
-        raise HarnessError(f"PSC mock {url}: HTTP {answer.status_code} {answer.text[:200]!r}")
+        raise HarnessError(f"simulateur Pro Santé Connect {url} : HTTP {answer.status_code} {answer.text[:200]!r}")
     attach_json("PSC mock: access tokens expired", answer.json())
-    assert answer.json().get("expired", 0) >= 1, "set-up: the professional had no live PSC access token to expire"
+    assert answer.json().get("expired", 0) >= 1, (
+        "mise en place du scénario : le professionnel n'avait aucun jeton d'accès Pro Santé Connect actif à "
+        "faire expirer")
 
 
 def _exchanges(psc: MockAdmin, ctx: ScenarioContext, operation: str) -> list[dict[str, Any]]:
@@ -80,29 +83,32 @@ def _form(exchange: dict[str, Any]) -> dict[str, str]:
 @then("la connexion Pro Santé Connect a utilisé le code d'autorisation avec PKCE S256")
 def pkce_used(psc: MockAdmin, ctx: ScenarioContext) -> None:
     outcome = ctx.extra.get("psc_outcome") or {}
-    assert outcome.get("outcome") == "SUCCESS", f"the SUT's Pro Santé Connect login did not succeed: {outcome}"
+    assert outcome.get("outcome") == "SUCCESS", f"la connexion Pro Santé Connect du logiciel n'a pas abouti : {outcome}"
     authorize = _exchanges(psc, ctx, "authorize")
-    assert authorize, "the PSC mock received no authorization request from the SUT"
+    assert authorize, "le simulateur Pro Santé Connect n'a reçu aucune demande d'autorisation du logiciel"
     query = {k: v[0] for k, v in parse_qs(urlsplit(str(authorize[0].get("path") or "")).query).items()}
-    assert query.get("response_type") == "code", f"authorization request without response_type=code: {query}"
+    assert query.get("response_type") == "code", f"demande d'autorisation sans response_type=code : {query}"
     assert query.get("code_challenge_method") == "S256" and query.get("code_challenge"), (
-        f"authorization request without a PKCE S256 code_challenge: {query}")
+        f"demande d'autorisation sans code_challenge PKCE S256 : {query}")
     tokens = [_form(e) for e in _exchanges(psc, ctx, "token")]
     codes = [f for f in tokens if f.get("grant_type") == "authorization_code"]
     assert codes and all(f.get("code_verifier") for f in codes), (
-        f"the code was exchanged without a PKCE code_verifier: {codes}")
+        f"le code d'autorisation a été échangé sans code_verifier PKCE : {codes}")
 
 
 @then("le SUT a renouvelé son jeton par le jeton de rafraîchissement Pro Santé Connect")
 def token_refreshed(psc: MockAdmin, ctx: ScenarioContext) -> None:
     refreshes = [e for e in _exchanges(psc, ctx, "token") if _form(e).get("grant_type") == "refresh_token"]
-    assert refreshes, "the SUT never used its refresh token at the PSC token endpoint after the expiry"
+    assert refreshes, (
+        "après l'expiration, le logiciel n'a jamais utilisé son jeton de rafraîchissement auprès du point de "
+        "terminaison token de Pro Santé Connect")
     assert any(e.get("status") == 200 for e in refreshes), (
-        f"no refresh succeeded: statuses {[e.get('status') for e in refreshes]}")
+        f"aucun renouvellement n'a réussi : statuts HTTP {[e.get('status') for e in refreshes]}")
 
 
 @then("le SUT a révoqué ses jetons Pro Santé Connect")
 def tokens_revoked(psc: MockAdmin, ctx: ScenarioContext) -> None:
     ended = [e for e in psc.exchanges(ctx.scenario_id) if e["operation"] in ("revoke", "logout")
              and int(e.get("status") or 0) in (200, 302, 303)]
-    assert ended, "the SUT neither revoked its tokens nor ended its Pro Santé Connect session at logout"
+    assert ended, (
+        "à la déconnexion, le logiciel n'a ni révoqué ses jetons ni mis fin à sa session Pro Santé Connect")

@@ -38,10 +38,12 @@ def _rows(datatable: list[list[str]], fields: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for row in datatable:
         if len(row) != 2:
-            raise ValueError(f"each table row needs 2 cells (champ | valeur), got {row!r}")
+            raise ValueError("problème du banc de test : chaque ligne du tableau du scénario doit avoir 2 cellules "
+                             f"(champ | valeur), ligne reçue {row!r}")
         label = row[0].strip().lower()
         if label not in fields:
-            raise ValueError(f"unknown field {row[0]!r}; known: {', '.join(fields)}")
+            raise ValueError(f"problème du banc de test : champ inconnu {row[0]!r} dans le tableau du scénario ; "
+                             f"champs connus : {', '.join(fields)}")
         if row[1].strip():
             out[fields[label]] = row[1].strip()
     return out
