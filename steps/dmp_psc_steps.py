@@ -6,6 +6,8 @@ from typing import Any
 
 from pytest_bdd import then
 
+from segur_harness.ins.patient_id import xds_patient_id
+
 from .context import ScenarioContext
 from .mock_admin import MockAdmin
 from .psc_steps import professional
@@ -23,7 +25,7 @@ def dmp_through_psc(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     assert not direct, (f"the SUT called the DMP with its own VIHF, not through the Pro Santé Connect entry of its "
                         f"logged-in user: {direct}")
     ins = (ctx.extra.get("dmp_identity") or {}).get("ins") or {}
-    wanted = f"{ins.get('matricule')}{ins.get('key')}^^^&{ins.get('oid')}&ISO^NH"
+    wanted = xds_patient_id(f"{ins.get('matricule')}{ins.get('key')}", str(ins.get("oid")))
     for exchange in found:
         headers = {k.lower(): v for k, v in (exchange.get("request_headers") or {}).items()}
         assert str(headers.get("authorization", "")).lower().startswith("bearer "), (

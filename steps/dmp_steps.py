@@ -6,6 +6,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.ins.rniv import status_from
 from segur_harness.mocks.insi.identities import load_identities
 from segur_harness.validation import Engine
 from segur_harness.validation.remote import RemoteEngine
@@ -61,7 +62,7 @@ def _patient(sut: AdapterClient, ctx: ScenarioContext, label: str, qualified: bo
         sut.record_document(ctx.identity_id, "CNI", ctx.user)
     sut.traits_search(ctx.identity_id, ctx.user)
     identity = sut.identity(ctx.identity_id)
-    expected = "QUAL" if qualified else "RECUP"
+    expected = status_from(insi_verified=True, high_trust_document=qualified)
     assert identity.get("status") == expected, (
         f"set-up: the identity of {label} should be {expected} after the INSi search, the SUT says "
         f"{identity.get('status')!r}")

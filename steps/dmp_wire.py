@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from segur_harness.config import store_path
+from segur_harness.ins.patient_id import xds_patient_id
 from segur_harness.mocks.dmp import mtom
 from segur_harness.mocks.dmp.protocol import IDENTIFIER, NS_RIM, NS_RS, NS_SAML, NS_WSSE, NS_XDSB, NS_XOP
 from segur_harness.mocks.dmp.records import DocumentEntry
@@ -166,7 +167,7 @@ def patient_id(identity: dict[str, Any]) -> str:
     """The XDS / VIHF patient id of the SUT's identity: <matricule+key>^^^&<OID>&ISO^NH."""
     ins = identity.get("ins") or {}
     matricule = f"{ins.get('matricule', '')}{ins.get('key', '')}"
-    return f"{matricule}^^^&{ins.get('oid', '')}&ISO^NH"
+    return xds_patient_id(matricule, str(ins.get("oid", "")))
 
 
 def _entry_json(entry: DocumentEntry) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from email.utils import format_datetime, localtime
 
 from lxml import etree
 
+from segur_harness.ins.oids import in_ins_arc
+from segur_harness.ins.patient_id import xds_patient_id
 from segur_harness.xmlsafe import parse_xml
 
 HL7 = "{urn:hl7-org:v3}"
@@ -78,8 +80,8 @@ def _identifier(parent: etree._Element, scheme: str, value: str, label: str) -> 
 
 def _patient_id(root: etree._Element) -> str:
     for ident in root.iterfind(f"{HL7}recordTarget/{HL7}patientRole/{HL7}id"):
-        if (ident.get("root") or "").startswith("1.2.250.1.213.1.4."):
-            return f"{ident.get('extension')}^^^&{ident.get('root')}&ISO^NH"
+        if in_ins_arc(ident.get("root")):
+            return xds_patient_id(str(ident.get("extension")), str(ident.get("root")))
     return ""
 
 

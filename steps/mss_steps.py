@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.ins.rniv import may_share_ins
 from segur_harness.xmlsafe import parse_xml
 
 from .adapter import AdapterClient
@@ -171,7 +172,7 @@ def x_mss_headers(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     type_code = code.get("code") if code is not None else None
     assert type_code and type_code in str(msg["X-MSS-CODECDA"]), (
         f"X-MSS-CODECDA {msg['X-MSS-CODECDA']!r} does not give the document type {type_code}")
-    expected = "O" if _identity(ctx).get("status") == "QUAL" else "N"
+    expected = "O" if may_share_ins(_identity(ctx).get("status")) else "N"
     assert str(msg["X-MSS-INS"]).strip() == expected, f"X-MSS-INS is {msg['X-MSS-INS']!r}, expected {expected}"
     bad = {r for r in record.rules() if r.startswith("MSS-MSG-X-MSS") or r == "MSS-MSG-CODECDA"}
     assert not bad, f"the MSSanté mock flagged the X-MSS headers: {sorted(bad)}"

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
+from segur_harness.ins.oids import in_ins_arc
 from segur_harness.mocks.mss.directory import Directory
 from segur_harness.mocks.mss.settings import FIXTURES
 from segur_harness.mocks.mss.tls import TlsPolicy
@@ -106,6 +107,6 @@ def patient_ins(cda: bytes) -> str | None:
     """The recordTarget INS (extension@root of the 1.2.250.1.213.1.4.* id) of a CDA."""
     root = parse_xml(cda)
     for ident in root.iterfind(f"{HL7}recordTarget/{HL7}patientRole/{HL7}id"):
-        if (ident.get("root") or "").startswith("1.2.250.1.213.1.4."):
+        if in_ins_arc(ident.get("root")):
             return f"{ident.get('extension')}@{ident.get('root')}"
     return None

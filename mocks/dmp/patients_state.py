@@ -90,6 +90,11 @@ class PatientState:
             return None
         return PatientRecord(ins, oid, row[0], bool(row[1]), json.loads(row[2]))
 
+    def records_of(self, ins: str) -> list[PatientRecord]:
+        """Every DMP held for matricule `ins`, whatever its OID (the admin API's patient lookup)."""
+        rows = self._conn().execute("SELECT oid FROM dmp_patients WHERE ins = ? ORDER BY oid", (ins,)).fetchall()
+        return [r for r in (self.record(ins, row[0]) for row in rows) if r is not None]
+
     def dmp_status(self, ins: str, oid: str) -> str:
         """OUVERT, FERME or ABSENT (no DMP was ever created for this INS)."""
         found = self.record(ins, oid)

@@ -5,7 +5,7 @@ parenthesised lists, `code^^scheme` codes, numeric times) and the DMP's
 visibility rules (docs/dmp.md): deleted never, archived / deprecated only
 when the status asked includes them, MASQUE_PS hidden from professionals
 outside bris de glace / centre 15 unless they are its author's structure,
-INVISIBLE_PATIENT hidden from the patient.
+INVISIBLE_PATIENT hidden from the patient (codes from fixtures/dmp/views.toml).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .context import Vihf
-from .protocol import INVISIBLE_PATIENT, MASQUE_PS, NS_QUERY, NS_RIM, STATUS_DELETED, STORED_QUERY
+from .protocol import NS_QUERY, NS_RIM, STATUS_DELETED, STORED_QUERY
 from .records import Association, DocumentEntry, SubmissionSet
 from .registry_store import Tx
 from .responses import XdsError, xds_error, xds_rules
+from .views import PATIENT, PROFESSIONAL, hidden_by
 
 R = {"rim": NS_RIM, "query": NS_QUERY}
 QUERY_NAMES = {v: k for k, v in STORED_QUERY.items()}
@@ -134,10 +135,10 @@ def visible(entry: DocumentEntry, vihf: Vihf | None) -> bool:
         return True
     codes = entry.dmp_confidentiality
     if vihf.is_professional:
-        if MASQUE_PS in codes and vihf.purpose not in PRIVILEGED_PURPOSES and \
+        if hidden_by(PROFESSIONAL) & codes and vihf.purpose not in PRIVILEGED_PURPOSES and \
                 not is_author_structure(entry, vihf.structure_id):
             return False
-    elif INVISIBLE_PATIENT in codes:
+    elif hidden_by(PATIENT) & codes:  # a caller without a health profession reads as the patient
         return False
     return True
 

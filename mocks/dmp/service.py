@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Request
+from flask import Blueprint, Request
 from lxml import etree
 
 from segur_harness.config import store_path
@@ -36,7 +36,7 @@ from segur_harness.mocks.framework.soap import (
 from segur_harness.pki import Pki, ensure_pki
 from segur_harness.store import Behaviour, Finding
 
-from . import mtom
+from . import admin, mtom
 from .context import DmpAnswer, DmpContext, Vihf
 from .data import load_structures
 from .faults import DEFAULT_FAULT, Catalogue, render
@@ -218,6 +218,10 @@ class DmpService:
         result = self._fault(checks, operation, None)
         result.status = status
         return result
+
+    def admin_routes(self, bp: Blueprint) -> None:
+        """The DMP's own admin calls (mocks/dmp/admin.py): a patient's DMP, what Mon Espace Santé shows."""
+        admin.register(bp, self.state, self.xds.store if self.xds is not None else None)
 
     def injected_fault(self, behaviour: Behaviour, operation: str) -> MockResult:
         return injected_fault(self.catalogue, DEFAULT_FAULT, render, "DMP-INJECTED", behaviour.params or {}, operation)

@@ -8,6 +8,7 @@ POST /_admin/behaviours           {"kind": "delay|fault|outage", "operation": nu
                                   (TCP mocks, tcp.py: kinds refuse|delay|drop|reply)
 GET  /_admin/behaviours           the behaviours in force
 DELETE /_admin/behaviours         remove every behaviour
+A service may add its own calls with an optional `admin_routes(blueprint)` method.
 """
 
 from __future__ import annotations
@@ -91,4 +92,7 @@ def admin_blueprint(service: MockService, store: Store, kinds: tuple[str, ...] =
         store.clear_behaviours(service.name)
         return jsonify({"cleared": True})
 
+    extend = getattr(service, "admin_routes", None)
+    if callable(extend):  # a mock's own admin calls, e.g. the DMP's patient views (mocks/dmp/admin.py)
+        extend(bp)
     return bp

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from segur_harness.ins.oids import INS_ARC
 from segur_harness.mocks.framework.data import rule_finding
 from segur_harness.store import Finding
 from segur_harness.xmlsafe import parse_xml
@@ -117,7 +118,7 @@ def _archive_facts(archive_path: Path) -> tuple[set[str], set[str]]:
                 entries = parse_entries(parse_xml(archive.read(name)))
                 codes |= {e.type_code[0] for e in entries if e.type_code}
                 patients |= {e.patient_id.split("^", 1)[0].lower() for e in entries
-                             if e.patient_id and "&1.2.250.1.213.1.4." in e.patient_id}
+                             if e.patient_id and f"&{INS_ARC}." in e.patient_id}
     return codes, patients
 
 
