@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,9 +128,10 @@ class DmpService:
                 return found.name
         return UNKNOWN_OPERATION
 
-    def handle(self, request: Request, body: bytes) -> MockResult:
+    def handle(self, request: Request, body: bytes, now: datetime | None = None) -> MockResult:
+        """`now`: the DMP's clock for the VIHF (default: the current time; evidence --rerun gives the recorded one)."""
         checks = Checks()
-        now = utc_now()
+        now = now or utc_now()
         path = request.path[len(self.prefix):] if self.prefix else request.path
         via_psc = path.startswith(PSC_PREFIX + "/")  # the Pro Santé Connect entry: the gateway builds the VIHF
         path = path[len(PSC_PREFIX):] if via_psc else path

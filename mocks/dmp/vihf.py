@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -145,7 +145,7 @@ class VihfVerifier:
     def verify(self, soap: SoapRequest, checks: Checks, now: datetime) -> Vihf:
         """The verified VIHF; raises VihfRefused when unusable (the blocking fault is recorded in `checks`)."""
         assertion = self._assertion(soap, checks)
-        signed, signer = self._verify_signature(assertion, checks)
+        signed, signer = self._verify_signature(assertion, checks, now)
         self._check_envelope(signed, signer, checks)
         self._check_conditions(signed, now, checks)
         return self._attributes(signed, signer, checks)
@@ -169,7 +169,9 @@ class VihfVerifier:
             raise VihfRefused
         return assertions[0]
 
-    def _verify_signature(self, assertion: etree._Element, checks: Checks) -> tuple[etree._Element, x509.Certificate]:
+    def _verify_signature(self, assertion: etree._Element, checks: Checks, now: datetime
+                          ) -> tuple[etree._Element, x509.Certificate]:
+        """The signed assertion and its signer; the certificate's validity is judged at `now` (the request's time)."""
         where = "Header/wsse:Security/saml:Assertion/ds:Signature"
         signature = assertion.find(f"{DS}Signature")
         if signature is None:
@@ -192,13 +194,14 @@ class VihfVerifier:
         assertion_id = assertion.get("ID") or ""
         key = self._cache_key(assertion)
         known = self._verified.get(key) if key else None
-        if known is not None and known[1].not_valid_after_utc > datetime.now(UTC):
+        if known is not None and known[1].not_valid_after_utc > now:
             checks.info("DMP-VIHF-SIGNATURE", f"Signature du VIHF vérifiée (signataire "
                         f"{known[1].subject.rfc4514_string()} ; assertion déjà vérifiée à l'identique).", where)
             return known
         try:
             result = XMLVerifier().verify(assertion, ca_pem_file=str(self.ca_pem), id_attribute="ID",
-                                          expect_config=_VERIFY_CONFIG, parser=_parser())
+                                          expect_config=replace(_VERIFY_CONFIG, verification_time=now),
+                                          parser=_parser())
         except InvalidCertificate as exc:
             checks.error("DMP-VIHF-CERTIFICAT", "Certificat du signataire du VIHF non émis par l'autorité de test "
                          f"du harness (ou hors validité) : {exc}", where, fault="signature_invalide")
