@@ -80,7 +80,8 @@ class MockPipeline:
         except Exception:  # a mock bug must still answer in-protocol and be recorded
             log.exception("mock %s crashed", self.service.name)
             result = self.refusal("internal error in the mock", operation, 500)
-            result.findings.append(Finding("error", "MOCK-CRASH", "the mock failed to handle this request"))
+            result.findings.append(Finding("error", "MOCK-CRASH",
+                                           "le simulateur n'a pas pu traiter cette requête (problème du banc de test)"))
         try:
             scenario = self.store.scenario(self.service.name)
         except Exception as exc:
@@ -152,7 +153,8 @@ class MockPipeline:
             except Exception:
                 log.exception("mock %s crashed", self.service.name)
                 result = self.refusal("internal error in the mock", operation, 500)
-                result.findings.append(Finding("error", "MOCK-CRASH", "the mock failed to handle this request"))
+                result.findings.append(Finding(
+                    "error", "MOCK-CRASH", "le simulateur n'a pas pu traiter cette requête (problème du banc de test)"))
         if behaviour:
             result.findings.append(
                 Finding("info", "INJECTED", f"behaviour {behaviour.kind} {behaviour.params} applied")

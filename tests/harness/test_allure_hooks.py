@@ -82,7 +82,7 @@ def looks(client, insi):
 
 @then("le SUT refuse l'INS")
 def refuses(client):
-    assert False, "expected outcome REJECTED, the SUT answered 'FOUND'"
+    assert False, "la recherche INSi doit se conclure par REJECTED, le logiciel a répondu 'FOUND'"
 
 
 @then("il n'y a rien d'autre")
@@ -135,7 +135,7 @@ def test_the_failure_message_is_french_and_names_the_requirement(result):
     found, _ = result
     message = found["statusDetails"]["message"]
     assert message.startswith("Non-conformité à l'exigence INS/va1.41 (")
-    assert message.endswith(": expected outcome REJECTED, the SUT answered 'FOUND'")
+    assert message.endswith(": la recherche INSi doit se conclure par REJECTED, le logiciel a répondu 'FOUND'")
     for trace in [found["statusDetails"]["trace"], *(s["statusDetails"]["trace"] for s in found["steps"]
                                                      if s["status"] == "failed")]:  # fmt: skip
         assert "test_ins.py" in trace and "_pytest" not in trace and "pytest_bdd" not in trace, trace
@@ -156,14 +156,15 @@ def test_each_exchange_is_attached_once_after_every_step(result):
 
 
 @pytest.mark.parametrize(("status", "message", "expected"), [
-    ("broken", "harness: insi mock admin GET …: connection refused",
-     "Problème du banc de test, le logiciel testé n'est pas mis en cause : harness: insi mock admin GET …: "
-     "connection refused"),
-    ("broken", "segur_harness.errors.HarnessError: SUT adapter GET /x: timed out",
-     "Problème du banc de test, le logiciel testé n'est pas mis en cause : SUT adapter GET /x: timed out"),
+    ("broken", "banc de test : API d'administration du simulateur insi GET … : connection refused",
+     "Problème du banc de test, le logiciel testé n'est pas mis en cause : banc de test : API d'administration "
+     "du simulateur insi GET … : connection refused"),
+    ("broken", "segur_harness.errors.HarnessError: adaptateur du logiciel GET /x : timed out",
+     "Problème du banc de test, le logiciel testé n'est pas mis en cause : adaptateur du logiciel GET /x : timed out"),
     ("skipped", "Skipped: ANS CI-SIS CDA pack not found", "Non exécuté : ANS CI-SIS CDA pack not found"),
-    ("failed", "segur_harness.steps.adapter.AdapterError: SUT adapter: expected HTTP 201, got 500\nassert False",
-     "Non-conformité : SUT adapter: expected HTTP 201, got 500"),
+    ("failed", "segur_harness.steps.adapter.AdapterError: adaptateur du logiciel : HTTP 201 attendu, reçu : "
+     "POST /identities -> HTTP 500: None\nassert False",
+     "Non-conformité : adaptateur du logiciel : HTTP 201 attendu, reçu : POST /identities -> HTTP 500: None"),
     ("passed", "whatever", "whatever"),
 ])  # fmt: skip
 def test_french_prefixes(status, message, expected):

@@ -48,15 +48,16 @@ def test_adapter_unexpected_status_is_the_suts_failure(server: str) -> None:
 
 
 def test_adapter_garbage_or_unreachable_is_a_harness_error(server: str) -> None:
-    with pytest.raises(HarnessError, match="not JSON"):
+    with pytest.raises(HarnessError, match="pas du JSON"):
         AdapterClient(server).export("y")
-    with pytest.raises(HarnessError, match=r"SUT adapter GET http://127.0.0.1:1/adapter/v1/info: connection refused"):
+    refused = r"adaptateur du logiciel GET http://127.0.0.1:1/adapter/v1/info : connection refused"
+    with pytest.raises(HarnessError, match=refused):
         AdapterClient("http://127.0.0.1:1").info()
 
 
 def test_mock_admin_failure_is_a_harness_error(server: str) -> None:
     admin = MockAdmin("dmp", server, server + "/_admin")
-    with pytest.raises(HarnessError, match="dmp mock admin GET .*HTTP 500"):
+    with pytest.raises(HarnessError, match="simulateur dmp GET .*HTTP 500"):
         admin.exchanges("S1")
     with pytest.raises(HarnessError, match="connection refused"):
         MockAdmin("insi", "http://127.0.0.1:1/lps", "http://127.0.0.1:1/_admin").reset()
@@ -73,10 +74,10 @@ def test_broken_reason_blames_the_harness_only_for_harness_errors() -> None:
     assert broken_reason(_info(AssertionError("SUT wrong"))) is None
     assert broken_reason(_info(AdapterError("HTTP 500"))) is None
     assert broken_reason(_info(pytest.skip.Exception("no pack"))) is None
-    assert broken_reason(_info(HarnessError("dmp mock admin: connection refused"))) == (
-        "harness: dmp mock admin: connection refused")
+    assert broken_reason(_info(HarnessError("simulateur dmp : connection refused"))) == (
+        "banc de test : simulateur dmp : connection refused")
     reason = broken_reason(_info(KeyError("calls")))
-    assert reason is not None and reason.startswith("harness error at ") and "KeyError" in reason
+    assert reason is not None and reason.startswith("erreur dans le code du banc de test à ") and "KeyError" in reason
 
 
 @pytest.mark.parametrize(("counts", "problems", "expected"), [

@@ -25,7 +25,7 @@ def test_trait_tables_become_adapter_payloads() -> None:
                        "birth_date": "1985-05-12"}
     assert vitale_payload([["rang de naissance", "2"], ["date de naissance", "2015-09-03"]]) == {
         "birth_rank": "2", "birth_date": "2015-09-03"}
-    with pytest.raises(ValueError, match="unknown field"):
+    with pytest.raises(ValueError, match="problème du banc de test : champ inconnu 'couleur des yeux'"):
         traits_payload([["couleur des yeux", "bleu"]])
 
 
