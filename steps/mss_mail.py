@@ -46,7 +46,7 @@ def with_new_id(cda: bytes) -> bytes:
     """The same CDA under a fresh ClinicalDocument/id: a document that another professional issued."""
     root = parse_xml(cda)
     ident = root.find(HL7 + "id")
-    assert ident is not None, "the CDA has no ClinicalDocument/id"
+    assert ident is not None, "problème du banc de test : le CDA n'a pas de ClinicalDocument/id"
     ident.attrib.clear()
     ident.set("root", f"2.25.{uuid.uuid4().int}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -35,13 +35,16 @@ SUBJECT = re.compile(r"^XDM/1\.0/DDM\+\S.* \d{2}/\d{2}/\d{4}$")
 def mss_outcome(ctx: ScenarioContext) -> dict[str, Any]:
     outcome = ctx.extra.get("mss_outcome")
     if outcome is None:
-        raise AssertionError("the SUT sent nothing by MSSanté in this scenario (missing 'Quand le SUT envoie' step)")
+        raise AssertionError("problème du banc de test : le logiciel n'a rien envoyé par MSSanté dans ce scénario "
+                             "(étape « Quand le SUT envoie » manquante)")
     return outcome
 
 
 def _identity(ctx: ScenarioContext) -> dict[str, Any]:
     identity = ctx.extra.get("dmp_identity")
-    assert identity, "no patient was set up in this scenario (missing 'le patient … a une identité' step)"
+    assert identity, (
+        "problème du banc de test : aucun patient n'a été mis en place dans ce scénario "
+        "(étape « le patient … a une identité » manquante)")
     return identity
 
 
@@ -79,7 +82,7 @@ def send_together(sut: AdapterClient, ctx: ScenarioContext, address: str) -> Non
 # -- what the SUT told the user ------------------------------------------------------
 @then(parsers.parse("l'envoi MSSanté se conclut par \"{wording}\""))
 def send_outcome(ctx: ScenarioContext, wording: str) -> None:
-    expect_outcome(mss_outcome(ctx), wording, "the MSSanté sending")
+    expect_outcome(mss_outcome(ctx), wording, "l'envoi MSSanté")
 
 
 @then("l'opérateur est alerté du résultat MSSanté")
@@ -92,7 +95,7 @@ def user_alerted_with_reply(ctx: ScenarioContext) -> None:
     expect_alert(mss_outcome(ctx))
     message = mss_outcome(ctx).get("message") or ""
     assert re.search(r"\b5\d\d\b|\b5\.\d\.\d+\b", message), (
-        f"the SUT's message does not give the server's refusal (5xx reply): {message!r}")
+        f"le message du logiciel ne donne pas le refus du serveur (réponse 5xx) : {message!r}")
 
 
 # -- what the MSSanté mock received --------------------------------------------------
@@ -102,22 +105,22 @@ def _messages(mss_smtp: MockAdmin, ctx: ScenarioContext) -> list[SmtpRecord]:
 
 def _the_message(mss_smtp: MockAdmin, ctx: ScenarioContext) -> SmtpRecord:
     found = _messages(mss_smtp, ctx)
-    assert found, "the MSSanté server accepted no message from the SUT in this scenario"
-    assert len(found) == 1, f"expected one message, the MSSanté server accepted {len(found)}"
+    assert found, "le serveur MSSanté n'a accepté aucun message du logiciel dans ce scénario"
+    assert len(found) == 1, f"un seul message attendu, le serveur MSSanté en a accepté {len(found)}"
     return found[0]
 
 
 @then("le serveur MSSanté n'a accepté aucun message")
 def no_message(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     found = smtp_records(mss_smtp, ctx, MESSAGE)
-    assert not found, (f"the MSSanté server accepted {len(found)} message(s) from the SUT: "
+    assert not found, (f"le serveur MSSanté a accepté {len(found)} message(s) du logiciel : "
                        f"{[r.headers.get('tls_version') or r.headers.get('tls_profile') for r in found]}")
 
 
 @then("le SUT n'a ouvert aucune session SMTP")
 def no_session(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     found = smtp_records(mss_smtp, ctx, SESSION)
-    assert not found, f"the SUT opened {len(found)} SMTP session(s) with the MSSanté server"
+    assert not found, f"le logiciel a ouvert {len(found)} session(s) SMTP avec le serveur MSSanté"
 
 
 @then("le serveur MSSanté a enregistré le message envoyé")
@@ -125,26 +128,29 @@ def message_recorded(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     record = _the_message(mss_smtp, ctx)
     sent = [m.get("message_id") for m in mss_outcome(ctx).get("messages") or []]
     assert record.message()["Message-ID"] in sent, (
-        f"the recorded message {record.message()['Message-ID']!r} is not one the SUT says it sent ({sent})")
+        f"le message enregistré {record.message()['Message-ID']!r} ne fait pas partie de ceux que le logiciel dit "
+        f"avoir envoyés ({sent})")
 
 
 @then("la session SMTP du SUT est en TLS 1.2 avec une suite autorisée et authentifiée par XOAUTH2")
 def session_policy(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     record = _the_message(mss_smtp, ctx)
     version, cipher = record.headers.get("tls_version"), record.headers.get("tls_cipher")
-    assert version == "TLSv1.2", f"the message travelled over {version!r}, not TLSv1.2"
-    assert cipher in tls_policy().ciphers, f"cipher suite {cipher!r} is not one of {tls_policy().ciphers}"
+    assert version == "TLSv1.2", f"le message a circulé en {version!r} et non en TLSv1.2"
+    assert cipher in tls_policy().ciphers, (
+        f"la suite de chiffrement {cipher!r} ne fait pas partie des suites autorisées {tls_policy().ciphers}")
     _, mailbox = professional(ctx)
     assert record.headers.get("auth_mechanism") == "XOAUTH2", (
-        f"the SUT authenticated with {record.headers.get('auth_mechanism')!r}, not XOAUTH2 (Pro Santé Connect)")
+        f"le logiciel s'est authentifié par {record.headers.get('auth_mechanism')!r} et non par XOAUTH2 "
+        "(Pro Santé Connect)")
     assert (record.headers.get("auth_identity") or "").lower() == mailbox.lower(), (
-        f"authenticated as {record.headers.get('auth_identity')!r}, expected the mailbox {mailbox}")
+        f"authentifié en tant que {record.headers.get('auth_identity')!r}, la boîte {mailbox} est attendue")
 
 
 @then("le serveur MSSanté a accepté le message sans aucune non-conformité")
 def message_without_errors(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     record = _the_message(mss_smtp, ctx)
-    assert not record.errors, "the MSSanté mock found: " + "; ".join(
+    assert not record.errors, "le simulateur MSSanté a relevé : " + "; ".join(
         f"{f['rule']}: {f['message']}" for f in record.errors)
 
 
@@ -152,14 +158,16 @@ def message_without_errors(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
 def subject_ok(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     record = _the_message(mss_smtp, ctx)
     subject = str(record.message()["Subject"] or "")
-    assert SUBJECT.match(subject), f"subject {subject!r} is not XDM/1.0/DDM+<libellé> <NOM> <prénom> <JJ/MM/AAAA>"
+    assert SUBJECT.match(subject), (
+        f"l'objet {subject!r} n'est pas de la forme XDM/1.0/DDM+<libellé> <NOM> <prénom> <JJ/MM/AAAA>")
     traits = _identity(ctx).get("traits") or {}
     name = str(traits.get("birth_name") or "").upper()
     year, month, day = str(traits.get("birth_date") or "----").split("-")
-    assert name and name in subject.upper(), f"subject {subject!r} does not name the patient {name}"
-    assert f"{day}/{month}/{year}" in subject, f"subject {subject!r} lacks the birth date {day}/{month}/{year}"
+    assert name and name in subject.upper(), f"l'objet {subject!r} ne nomme pas le patient {name}"
+    assert f"{day}/{month}/{year}" in subject, (
+        f"l'objet {subject!r} ne contient pas la date de naissance {day}/{month}/{year}")
     bad = record.rules() & {"MSS-MSG-SUJET", "MSS-MSG-SUJET-FORMAT"}
-    assert not bad, f"the MSSanté mock flagged the subject: {sorted(bad)}"
+    assert not bad, f"le simulateur MSSanté a relevé l'objet comme non conforme : {sorted(bad)}"
 
 
 @then("le message reçu par le serveur MSSanté porte les en-têtes X-MSS cohérents avec le document")
@@ -167,15 +175,16 @@ def x_mss_headers(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     record = _the_message(mss_smtp, ctx)
     msg = record.message()
     missing = [h for h in ("X-MSS-CODECDA", "X-MSS-INS", "X-MSS-NIL") if not str(msg.get(h) or "").strip()]
-    assert not missing, f"the message lacks the header(s) {', '.join(missing)}"
+    assert not missing, f"il manque au message le ou les en-têtes {', '.join(missing)}"
     code = last_document(ctx).root.find("{urn:hl7-org:v3}code")
     type_code = code.get("code") if code is not None else None
     assert type_code and type_code in str(msg["X-MSS-CODECDA"]), (
-        f"X-MSS-CODECDA {msg['X-MSS-CODECDA']!r} does not give the document type {type_code}")
+        f"X-MSS-CODECDA {msg['X-MSS-CODECDA']!r} ne donne pas le type du document {type_code}")
     expected = "O" if may_share_ins(_identity(ctx).get("status")) else "N"
-    assert str(msg["X-MSS-INS"]).strip() == expected, f"X-MSS-INS is {msg['X-MSS-INS']!r}, expected {expected}"
+    assert str(msg["X-MSS-INS"]).strip() == expected, (
+        f"X-MSS-INS vaut {msg['X-MSS-INS']!r}, {expected} attendu")
     bad = {r for r in record.rules() if r.startswith("MSS-MSG-X-MSS") or r == "MSS-MSG-CODECDA"}
-    assert not bad, f"the MSSanté mock flagged the X-MSS headers: {sorted(bad)}"
+    assert not bad, f"le simulateur MSSanté a relevé les en-têtes X-MSS comme non conformes : {sorted(bad)}"
 
 
 @then("le message reçu par le serveur MSSanté porte une archive IHE_XDM.ZIP valide contenant le document et un "
@@ -184,17 +193,17 @@ def xdm_valid(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     record = _the_message(mss_smtp, ctx)
     msg = record.message()
     archive = xdm_archive(msg)
-    assert archive is not None, "the message carries no IHE_XDM.ZIP attachment"
+    assert archive is not None, "le message ne porte pas de pièce jointe IHE_XDM.ZIP"
     wanted = last_document(ctx).root.find("{urn:hl7-org:v3}id")
     wanted_id = (wanted.get("root"), wanted.get("extension")) if wanted is not None else None
     ids = []
     for cda in archive_documents(archive):
         found = parse_xml(cda).find("{urn:hl7-org:v3}id")
         ids.append((found.get("root"), found.get("extension")) if found is not None else None)
-    assert wanted_id in ids, f"the archive does not carry the document {wanted_id} (it carries {ids})"
-    assert any(p.get_content_type() == "application/pdf" for p in msg.walk()), "no PDF rendition in the message"
+    assert wanted_id in ids, f"l'archive ne contient pas le document {wanted_id} (elle contient {ids})"
+    assert any(p.get_content_type() == "application/pdf" for p in msg.walk()), "pas de rendu PDF dans le message"
     xdm_errors = [f for f in record.errors if str(f["rule"]).startswith("MSS-XDM-")]
-    assert not xdm_errors, "the XDM/CDA validation of the archive found: " + "; ".join(
+    assert not xdm_errors, "la validation XDM/CDA de l'archive a relevé : " + "; ".join(
         f"{f['rule']}: {f['message']}" for f in xdm_errors)
 
 
@@ -203,30 +212,33 @@ def to_patient_mailbox(mss_smtp: MockAdmin, ctx: ScenarioContext, value: str) ->
     record = _the_message(mss_smtp, ctx)
     ins = _identity(ctx).get("ins") or {}
     mailbox = f"{ins.get('matricule')}{ins.get('key')}{PATIENT_DOMAIN}".lower()
-    assert mailbox in record.rcpt_to, f"the message went to {record.rcpt_to}, not the patient's mailbox {mailbox}"
+    assert mailbox in record.rcpt_to, (
+        f"le message est parti vers {record.rcpt_to} et non vers la messagerie du patient {mailbox}")
     header = str(record.message()["X-MSS-INS"] or "").strip()
-    assert header == value, f"X-MSS-INS is {header!r}, expected {value!r}"
+    assert header == value, f"X-MSS-INS vaut {header!r}, {value!r} attendu"
 
 
 @then("aucun message n'est parti vers une messagerie de patient")
 def nothing_to_patient(mss_smtp: MockAdmin, ctx: ScenarioContext) -> None:
     to_patients = [r for r in smtp_records(mss_smtp, ctx, MESSAGE)
                    if any(a.endswith(PATIENT_DOMAIN) for a in r.rcpt_to)]
-    assert not to_patients, (f"the SUT sent {len(to_patients)} message(s) to a patient mailbox: "
+    assert not to_patients, (f"le logiciel a envoyé {len(to_patients)} message(s) vers une messagerie de patient : "
                              f"{[r.rcpt_to for r in to_patients]}")
     tried = [s.id for s in smtp_records(mss_smtp, ctx, SESSION) if b"patient.mssante.fr" in s.raw.lower()]
-    assert not tried, f"the SUT named a patient mailbox in SMTP session(s) {tried}"
+    assert not tried, f"le logiciel a désigné une messagerie de patient dans la ou les sessions SMTP {tried}"
 
 
 @then(parsers.parse("le serveur MSSanté a reçu {count:d} messages, chacun pour un seul patient"))
 def one_patient_per_message(mss_smtp: MockAdmin, ctx: ScenarioContext, count: int) -> None:
     found = _messages(mss_smtp, ctx)
-    assert len(found) == count, f"expected {count} messages, the MSSanté server accepted {len(found)}"
+    assert len(found) == count, f"{count} messages attendus, le serveur MSSanté en a accepté {len(found)}"
     patients = []
     for record in found:
         archive = xdm_archive(record.message())
-        assert archive is not None, f"message {record.id} carries no IHE_XDM.ZIP"
+        assert archive is not None, f"le message {record.id} ne porte pas d'IHE_XDM.ZIP"
         ins = {patient_ins(cda) for cda in archive_documents(archive)}
-        assert len(ins) == 1, f"message {record.id} carries documents of {len(ins)} patients: {sorted(map(str, ins))}"
+        assert len(ins) == 1, (
+            f"le message {record.id} porte des documents de {len(ins)} patients (un seul patient par message) : "
+            f"{sorted(map(str, ins))}")
         patients.append(ins.pop())
-    assert len(set(patients)) == len(patients), f"two messages are for the same patient: {patients}"
+    assert len(set(patients)) == len(patients), f"deux messages concernent le même patient : {patients}"

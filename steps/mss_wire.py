@@ -41,7 +41,8 @@ def mailbox_of(rpps: str) -> str:
     for box in directory().by_address.values():
         if box.kind == "professional" and rpps in box.owners:
             return box.address
-    raise AssertionError(f"no personal mailbox for RPPS {rpps} in fixtures/mss/directory.toml")
+    raise AssertionError(f"problème du banc de test : pas de boîte aux lettres personnelle pour le RPPS {rpps} dans "
+                         f"fixtures/mss/directory.toml")
 
 
 @dataclass
@@ -85,11 +86,12 @@ def xdm_archive(msg: EmailMessage) -> zipfile.ZipFile | None:
         if (part.get_filename() or "").upper() == XDM_NAME:
             data = part.get_payload(decode=True) or b""
             if len(data) > MAX_XDM_BYTES:
-                raise AssertionError(f"{XDM_NAME} of {len(data)} bytes: over the harness's {MAX_XDM_BYTES} bound")
+                raise AssertionError(f"{XDM_NAME} de {len(data)} octets : au-delà de la limite du banc de test "
+                                     f"({MAX_XDM_BYTES} octets)")
             try:
                 return zipfile.ZipFile(io.BytesIO(data))
             except zipfile.BadZipFile:
-                raise AssertionError(f"the {XDM_NAME} attachment is not a ZIP archive") from None
+                raise AssertionError(f"la pièce jointe {XDM_NAME} n'est pas une archive ZIP") from None
     return None
 
 
