@@ -20,13 +20,18 @@ PROG = "segur-harness validate"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The validate options, on the parser segur_harness.cli gives (or a standalone one)."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="CDA file, XDM zip, or folder (recursive)")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="CDA file, XDM zip, or folder (recursive)")
     parser.add_argument("--format", choices=("text", "json", "junit"), default="text", help="report format")
     parser.add_argument("--pack", metavar="DIR",
                         help="CI-SIS TestContenuCDA pack (default: env SEGUR_CISIS_PACK, config, installed pack)")
     parser.add_argument("--output", metavar="FILE", help="write the report there instead of stdout")
     parser.add_argument("--allow-partial", action="store_true",
                         help="exit 0 even when some layers could not run (e.g. no pack): the verdict is partial")
+    parser.add_argument("--schematron", metavar="NAME",
+                        help="judge every document with this pack schematron instead of the routed one "
+                             "(names: --list-schematrons)")
+    parser.add_argument("--list-schematrons", action="store_true",
+                        help="list the schematrons --schematron accepts, then exit")
 
 
 def render(report: object, fmt: str) -> str:
@@ -42,6 +47,18 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+def _list(engine: object) -> int:
+    """One schematron a line: the name --schematron takes, its file in the pack, what it checks."""
+    from segur_harness.validation.routing import catalogue
+
+    if engine.schematron is None:  # type: ignore[attr-defined]
+        return _usage(f"--list-schematrons: {engine.pack_problem}")  # type: ignore[attr-defined]
+    pack = engine.pack.schematron_dir  # type: ignore[attr-defined]
+    for item in catalogue(engine.schematron.router):  # type: ignore[attr-defined]
+        sys.stdout.write(f"{item.name}\t{item.path.relative_to(pack)}\t{item.about}\n")
+    return EXIT_VALID
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate `args.paths`; the exit code says valid, invalid, partial or usage error."""
     from segur_harness.config import named_location_problems
@@ -49,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from segur_harness.validation.model import Report
     from segur_harness.validation.pack import PackError
 
+    if not args.paths and not args.list_schematrons:
+        args.command_parser.error("the following arguments are required: PATH")
     missing = [raw for raw in args.paths if not Path(raw).exists()]
     if missing:
         return _usage(f"no such file or folder: {', '.join(missing)}")
@@ -60,9 +79,17 @@ def run(args: argparse.Namespace) -> int:
         engine = get_engine(Path(args.pack) if args.pack else None)
     except PackError as exc:
         return _usage(f"--pack: {exc}")
+    if args.list_schematrons:
+        return _list(engine)
+    chosen = None
+    if args.schematron:
+        chosen = engine.resolve_schematron(args.schematron)
+        if chosen is None:
+            why = "no CI-SIS pack" if engine.pack is None else "not a schematron of the pack"
+            return _usage(f"--schematron {args.schematron}: {why} (see `{PROG} --list-schematrons`)")
     report = Report([], engine.info())
     for raw in args.paths:
-        report.extend(engine.validate_path(Path(raw)))
+        report.extend(engine.validate_path(Path(raw), chosen))
     text = render(report, args.format)
     if args.output:
         try:

@@ -61,24 +61,31 @@ class Engine:
             info["pack"] = f"none: {self.pack_problem}"
         return info
 
-    def validate_bytes(self, data: bytes, name: str) -> Report:
+    def validate_bytes(self, data: bytes, name: str, schematron: Path | None = None) -> Report:
         """Validate one CDA document given as bytes (`name` is how the report refers to it)."""
-        return Report([self.validate_document(data, name)], self.info())
+        return Report([self.validate_document(data, name, schematron)], self.info())
 
-    def validate_path(self, path: str | Path) -> Report:
+    def validate_path(self, path: str | Path, schematron: Path | None = None) -> Report:
         """Validate a CDA file, an IHE_XDM.ZIP archive, or every such file under a folder."""
         from segur_harness.validation.inputs import validate_path
 
         report = Report([], self.info())
-        for result in validate_path(self, Path(path)):
+        for result in validate_path(self, Path(path), schematron):
             report.files.append(result)
         return report
 
+    def resolve_schematron(self, name: str) -> Path | None:
+        """The pack schematron a user names (`validate --schematron NAME`), or None."""
+        from segur_harness.validation.routing import resolve
+
+        return resolve(self.schematron.router, name) if self.schematron else None
+
     # -- one document ---------------------------------------------------------------------------
-    def validate_document(self, data: bytes, name: str) -> FileResult:
+    def validate_document(self, data: bytes, name: str, schematron: Path | None = None) -> FileResult:
+        """Validate one document; `schematron` replaces the routed one (the report says so)."""
         result = FileResult(name=name)
         try:
-            self._validate(data, result)
+            self._validate(data, result, schematron)
         except Exception as exc:  # noqa: BLE001 - last resort: report, never crash the caller
             result.add(
                 Finding(
@@ -91,7 +98,7 @@ class Engine:
                 result.layers.append(LayerResult(layer, LayerStatus.NOT_RUN, "an earlier step stopped validation"))
         return result
 
-    def _validate(self, data: bytes, result: FileResult) -> None:
+    def _validate(self, data: bytes, result: FileResult, override: Path | None) -> None:
         parse = LayerResult(
             Layer.PARSE, LayerStatus.RAN, rules_version={"parser": f"segur_harness.xmlsafe, lxml {etree.__version__}"}
         )
@@ -129,9 +136,11 @@ class Engine:
         else:
 
             def schematron() -> tuple[LayerResult, list[Finding]]:
-                layer, found, selection = self.schematron.check(root, kind)
+                layer, found, selection = self.schematron.check(root, kind, override)
                 result.document["volet"] = selection.volet
                 result.document["schematron"] = selection.schematron.name if selection.schematron else None
+                result.document["route"] = selection.route
+                result.document["route_reason"] = selection.reason
                 return layer, found
 
             self._layer(result, Layer.SCHEMATRON, schematron)

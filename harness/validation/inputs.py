@@ -38,26 +38,26 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(current) / name
 
 
-def _file(engine: Engine, path: Path) -> list[FileResult]:
+def _file(engine: Engine, path: Path, schematron: Path | None = None) -> list[FileResult]:
     if path.suffix.lower() in ARCHIVE_SUFFIXES:
-        return validate_archive(engine, path)
+        return validate_archive(engine, path, schematron)
     try:
         with open(path, "rb") as handle:
             data = handle.read(DEFAULT_MAX_BYTES + 1)
     except OSError as exc:
         return [_input_error(path, "INPUT-002", f"cannot read file: {exc.strerror or exc}")]
-    return [engine.validate_document(data, str(path))]
+    return [engine.validate_document(data, str(path), schematron)]
 
 
-def validate_path(engine: Engine, path: Path) -> Iterator[FileResult]:
+def validate_path(engine: Engine, path: Path, schematron: Path | None = None) -> Iterator[FileResult]:
     if path.is_dir():
         found = False
         for item in _walk(path):
             found = True
-            yield from _file(engine, item)
+            yield from _file(engine, item, schematron)
         if not found:
             yield _input_error(path, "INPUT-003", "folder holds no CDA (.xml) or XDM (.zip) file")
     elif path.is_file():
-        yield from _file(engine, path)
+        yield from _file(engine, path, schematron)
     else:
         yield _input_error(path, "INPUT-001", "no such file or folder")

@@ -22,9 +22,11 @@ class RemoteEngine:
     def info(self) -> dict[str, str]:
         return self._get_json("/health")["engine"]
 
-    def validate_document(self, data: bytes, name: str) -> FileResult:
+    def validate_document(self, data: bytes, name: str, schematron: str | None = None) -> FileResult:
+        """`schematron`: a name the service resolves like `validate --schematron` (None: routed)."""
+        params = {"name": name, **({"schematron": schematron} if schematron else {})}
         try:
-            response = self.session.post(self.url + "/validate", params={"name": name}, data=data,
+            response = self.session.post(self.url + "/validate", params=params, data=data,
                                          headers={"Content-Type": "application/octet-stream"}, timeout=self.timeout)
             response.raise_for_status()
             return FileResult.from_dict(response.json())

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from segur_harness.validation.model import Report
 
 FORMAT_VERSION = "1.0"
+_ROUTE_KEYS = ("schematron", "route", "route_reason")
+"""Shown on their own "judged by" line in the text report."""
 
 
 def _summary(report: Report) -> dict[str, int]:
@@ -54,8 +56,12 @@ def _verdict(valid: bool, partial: bool) -> str:
 def _file_text(result: FileResult) -> list[str]:
     lines = [f"== {result.name} [{result.kind}]: {_verdict(result.valid, result.partial)}"]
     if result.document:
-        described = ", ".join(f"{k}={v}" for k, v in result.document.items() if v)
+        described = ", ".join(f"{k}={v}" for k, v in result.document.items() if v and k not in _ROUTE_KEYS)
         lines.append(f"   document: {described}")
+    if result.document.get("route"):
+        judged = result.document.get("schematron") or "no schematron"
+        why = f"route {result.document['route']}: {result.document.get('route_reason')}"
+        lines.append(f"   judged by: {judged} ({why})")
     for lr in result.layers:
         versions = ", ".join(f"{k}={v}" for k, v in lr.rules_version.items())
         text = f"   layer {lr.layer.value}: {lr.status.value}"

@@ -13,10 +13,11 @@ from lxml import etree
 from segur_harness.validation.header_rules import DocumentKind
 from segur_harness.validation.model import Finding, Layer, LayerResult, LayerStatus, Severity
 from segur_harness.validation.pack import Pack
+from segur_harness.validation.routing import Router, Selection
 from segur_harness.validation.saxon import SaxonFailure, processor, saxon_call
 from segur_harness.validation.sch_compile import CompiledSchematron, CompileFailure, SchematronCompiler
 from segur_harness.validation.svrl import parse_svrl
-from segur_harness.validation.volets import Selection, VoletIndex, schematron_data
+from segur_harness.validation.volets import VoletIndex, schematron_data
 from segur_harness.validation.xmlpath import path_of
 
 
@@ -38,13 +39,15 @@ class SchematronLayer:
     def __init__(self, pack: Pack, cache_root: Path) -> None:
         self.pack = pack
         self.index = VoletIndex(pack)
+        self.router = Router(self.index)
         self.compiler = SchematronCompiler(pack, cache_root)
 
-    def route(self, kind: DocumentKind) -> Selection:
-        return self.index.select(kind)
+    def route(self, kind: DocumentKind, override: Path | None = None) -> Selection:
+        return self.router.select(kind, override)
 
-    def check(self, root: etree._Element, kind: DocumentKind) -> tuple[LayerResult, list[Finding], Selection]:
-        selection = self.route(kind)
+    def check(self, root: etree._Element, kind: DocumentKind,
+              override: Path | None = None) -> tuple[LayerResult, list[Finding], Selection]:
+        selection = self.route(kind, override)
         findings: list[Finding] = []
         extra = _rule_finding(selection, root)
         if extra:
@@ -69,6 +72,8 @@ class SchematronLayer:
             result.reason = f"{name} failed on this document: {exc.summary()}"
             return result, findings, selection
         outcome = parse_svrl(svrl, root, compiled.path.stem)
+        if selection.incomplete:
+            result.incomplete.append(selection.incomplete)
         result.incomplete.extend(outcome.incomplete)
         findings.extend(outcome.findings)
         return result, findings, selection

@@ -4,7 +4,7 @@ Compiling the ANS schematrons costs seconds per process (the N1 one 8-12 s, and
 SaxonC HE cannot save compiled stylesheets); a run's step processes, the
 selfcheck's variants and multi-worker mocks send documents here instead.
 
-    POST /validate?name=doc.xml   body: the document bytes  -> FileResult JSON (docs/validation.md)
+    POST /validate?name=doc.xml[&schematron=NAME]   body: the document bytes  -> FileResult JSON (docs/validation.md)
     GET  /health                                              -> engine info (versions, pack)
 
 Run: `python -m segur_harness.validation.service --port 18085` (the runner starts it).
@@ -38,9 +38,14 @@ def create_app(engine: Engine | None = None) -> Flask:
         return jsonify({"status": "ok", "engine": current().info()})
 
     @app.post("/validate")
-    def validate() -> Response:
+    def validate() -> Response | tuple[Response, int]:
         name = request.args.get("name") or "document.xml"
-        result = current().validate_document(request.get_data(cache=False), name)
+        chosen = None
+        if request.args.get("schematron"):
+            chosen = current().resolve_schematron(request.args["schematron"])
+            if chosen is None:
+                return jsonify({"error": f"unknown schematron {request.args['schematron']!r}"}), 400
+        result = current().validate_document(request.get_data(cache=False), name, chosen)
         return jsonify(result.to_dict())
 
     @app.errorhandler(413)

@@ -1,21 +1,20 @@
-"""Which pack schematron checks a document: routing by volet templateId and version.
+"""The pack's volet schematrons and the templates each one tests.
 
 Built from the pack's own files (schematron names carry volet and version; their
 header rules test the volet templateId), completed by schematron.toml for the
-few facts the pack does not state. N1 documents go to the structuration
-minimale schematron whatever else they declare.
+few facts the pack does not state. The route itself (ANS's table first) is in
+routing.py.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from segur_harness.validation.header_rules import DocumentKind
 from segur_harness.validation.pack import Pack
 from segur_harness.validation.paths import resolve_ci
 
@@ -47,19 +46,6 @@ class VoletSchematron:
     def key_oid(self) -> str | None:
         """The most specific volet template the schematron tests (CSE-CS8: .5.1 rather than .5)."""
         return max(self.oids, key=_depth) if self.oids else None
-
-
-@dataclass
-class Selection:
-    """Routing outcome: a schematron, or why none (with an optional rule to report)."""
-
-    schematron: Path | None
-    level: str
-    volet: str | None = None
-    version: str | None = None
-    reason: str | None = None
-    rule: str | None = None
-    values: dict[str, str] = field(default_factory=dict)
 
 
 def _header_texts(sch: Path) -> list[str]:
@@ -118,50 +104,3 @@ class VoletIndex:
         return exact or [
             e for e in self.entries if root in e.oids and e.key_oid is not None and _depth(e.key_oid) == _depth(root)
         ]
-
-    def select(self, kind: DocumentKind) -> Selection:
-        if kind.n1:
-            path = self.pack.schematron_dir / schematron_data()["n1_schematron"]
-            return Selection(path, "N1", volet="structuration minimale", reason="N1 document (nonXMLBody)")
-        root, extension = kind.volet_root, kind.volet_extension
-        if root is None:
-            return Selection(None, "N3", reason="no volet templateId (1.2.250.1.213.1.1.1.x) in the header")
-        alias = self.aliases.get((root, extension or ""))
-        if alias:
-            entry = next((e for e in self.entries if e.path.name == alias), None)
-            if entry:
-                return Selection(entry.path, "N3", entry.volet, entry.version, reason=f"version alias {extension}")
-        candidates = self.for_template(root)
-        if not candidates:
-            return Selection(
-                None,
-                "N3",
-                reason=f"template {root} not mapped to a pack schematron",
-                rule="CISIS-VOL-001",
-                values={"root": root},
-            )
-        candidates.sort(key=lambda e: e.version)
-        volet = candidates[-1].volet
-        if extension:
-            chosen = next((e for e in candidates if e.version == extension), None)
-            if chosen is None:
-                known = ", ".join(e.version for e in candidates)
-                return Selection(
-                    None,
-                    "N3",
-                    volet,
-                    extension,
-                    reason=f"version {extension} unknown to the pack",
-                    rule="CISIS-VOL-002",
-                    values={"root": root, "extension": extension, "volet": volet, "known": known},
-                )
-            return Selection(chosen.path, "N3", chosen.volet, chosen.version)
-        latest = candidates[-1]
-        return Selection(
-            latest.path,
-            "N3",
-            latest.volet,
-            latest.version,
-            rule="CISIS-VOL-003",
-            values={"root": root, "schematron": latest.path.name},
-        )

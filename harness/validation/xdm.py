@@ -204,7 +204,7 @@ def _find(members: dict[str, zipfile.ZipInfo], wanted: str) -> tuple[str | None,
     return next((m for m in members if m.lower() == lowered), None), False
 
 
-def validate_archive(engine: Engine, path: Path) -> list[FileResult]:
+def validate_archive(engine: Engine, path: Path, schematron: Path | None = None) -> list[FileResult]:
     """Results: first the archive's own ("xdm"), then one per CDA document it holds."""
     rules = xdm_rules()
     limits = zipguard.Limits(**rules["limits"])
@@ -235,7 +235,7 @@ def validate_archive(engine: Engine, path: Path) -> list[FileResult]:
         if not metadata:
             own.add(_finding("XDM-004", item="IHE_XDM/SUBSET01/METADATA.XML"))
         for meta_name in metadata:
-            results.extend(_subset(engine, archive, members, meta_name, path, own, limits))
+            results.extend(_subset(engine, archive, members, meta_name, path, own, limits, schematron))
     return results
 
 
@@ -247,6 +247,7 @@ def _subset(
     path: Path,
     own: FileResult,
     limits: zipguard.Limits,
+    schematron: Path | None = None,
 ) -> list[FileResult]:
     if PurePosixPath(meta_name).name != "METADATA.XML" or not meta_name.startswith("IHE_XDM/"):
         own.add(_finding("XDM-005", member=meta_name, expected="IHE_XDM/<SUBSET>/METADATA.XML"))
@@ -285,7 +286,7 @@ def _subset(
             own.add(_finding("XDM-003", member=member, detail=str(exc)))
             continue
         own.findings.extend(_file_checks(entry, data, member))
-        results.append(engine.validate_document(data, display))
+        results.append(engine.validate_document(data, display, schematron))
         try:
             cda = parse_xml(data)
         except XmlRejected:
