@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .cda.kinds import kind_names
 from .dmp.channel import DmpChannel
 from .dmp.ledger import DmpLedger
+from .dmp.routes import add_routes as add_dmp_routes
 from .dmp.trace import DmpTraceLog
 from .dmp.workflows import DmpWorkflows
 from .dmp_inputs import flags_of, include_archived_of, mode_of, status_of, unique_id_of
@@ -45,7 +46,7 @@ from .workflows import Workflows
 
 log = logging.getLogger(__name__)
 
-CONTRACT_VERSION = "1.3.0"
+CONTRACT_VERSION = "1.4.0"
 PRODUCT_NAME = "Segur harness reference SUT"
 PREFIX = "/adapter/v1"
 SERVICES = ("insi", "dmp", "psc", "mss-smtp", "mss-imap")
@@ -132,7 +133,8 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
             "lps_name": settings.lps_name,
             "defect": settings.defect,
             "capabilities": ["identities", "insi-traits", "insi-vitale", "documents", "export", "insi-calls",
-                             "services", "cda-documents", "received-documents", "dmp", "psc", "mss"],
+                             "services", "cda-documents", "received-documents", "dmp", "psc", "mss",
+                             "dmp-dossier", "dmp-received-feed"],
             "document_kinds": kind_names(),
         })
 
@@ -385,6 +387,7 @@ def adapter_blueprint(sut: Sut) -> Blueprint:
         return Response(document.xml, mimetype="text/xml",
                         headers={"Content-Disposition": f'attachment; filename="{document.id}.xml"'})
 
+    add_dmp_routes(bp, sut.dmp, registry, sut.inbox, identity_or_404, _body)  # contract 1.4
     return bp
 
 

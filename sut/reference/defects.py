@@ -30,9 +30,11 @@ DEFECTS: dict[str, str] = {
     "bio-results-not-loinc": "Codes CR-BIO results in a local lab code system instead of LOINC.",
     "img-without-conclusion": "Leaves the mandatory conclusion section out of CR-IMG.",
     "vaccine-without-lot-number": "Leaves the vaccine lot number out of VAC-NOTE.",
-    # documents received by the SUT (CDA/INT.01)
+    # documents received by the SUT (CDA/INT.01, CDA/DD.04)
     "integrates-duplicates": "Integrates a received document again when the same document id arrives twice.",
     "dedup-on-set-id": "Treats a new version of a received document (same setId, new id) as a duplicate.",
+    # no dmp- prefix: selfcheck runs a dmp- defect against the DMP section's scenarios only, DD.04 is CDA's
+    "refeeds-dmp-documents": "Sends back to the DMP (ITI-41) a document it retrieved from the DMP.",
     # DMP client (docs/dmp.md)
     "dmp-feeds-without-td02": "Feeds a document (ITI-41) without calling TD0.2 (test d'existence) first.",
     "dmp-patient-id-format": "Sends the XDS patient id as the bare INS (no ^^^&OID&ISO^NH assigning authority).",
@@ -52,6 +54,11 @@ DEFECTS: dict[str, str] = {
     "dmp-psc-ignored": "Signs its own VIHF for a user logged in with Pro Santé Connect instead of using the PSC entry.",
     "dmp-psc-other-patient": "Through the DMP's Pro Santé Connect entry, names another patient in X-PatientINS.",
     "dmp-no-td02-before-search": "Consults the DMP (ITI-18 search, ITI-43 retrieve) without calling TD0.2 first.",
+    "dmp-invisible-legal-as-invisible-patient":
+        "Sends INVISIBLE_PATIENT when asked for invisible-to-legal-representatives (hides it from the patient too).",
+    "dmp-creates-without-td02": "Creates a DMP (TD1.1) without calling TD0.2 (test d'existence) first.",
+    "dmp-creates-without-consent": "Creates the patient's DMP (TD1.1) even though the patient did not consent.",
+    "dmp-reactivation-wrong-reason": "Reactivates a closed DMP with TD1.2 reasonCode FERM (close) instead of REAC.",
     # MSSanté client (docs/adapter.md "MSSanté and Pro Santé Connect")
     "mss-accepts-tls-below-1.2": "Lets its SMTP/IMAP TLS context negotiate TLS 1.0 and 1.1 (security level 0).",
     "mss-any-cipher": "Offers and accepts any TLS 1.2 cipher suite, not only the four MSSanté ECDHE-RSA suites.",

@@ -66,6 +66,8 @@ class StubState:
     """ExtrinsicObject XML snippets returned by ITI-18."""
     documents: dict[str, bytes] = field(default_factory=dict)
     """Documents ITI-43 returns, by uniqueId."""
+    td1_ack: str = "AA"
+    """The acknowledgement TD1.1 / TD1.2 get (AE comes with a reason)."""
 
     def of(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
@@ -102,6 +104,14 @@ def _td02(state: StubState, relates: str) -> str:
             f'classCode="CACT" moodCode="EVN">{subject}<queryAck><queryResponseCode code="{state.td02_code}"/>'
             f"</queryAck>{lines if state.td02_code == 'OK' else ''}</controlActProcess></PRPA_IN201308UV02>")
     return _envelope("urn:hl7-org:v3:PRPA_IN201308UV02", relates, body)
+
+
+def _td1(state: StubState, relates: str) -> str:
+    detail = ('<acknowledgementDetail typeCode="E"><code code="DMP_EXISTANT"/><text>Refus simulé par le stub</text>'
+              "</acknowledgementDetail>") if state.td1_ack != "AA" else ""
+    body = ('<MCCI_IN000002UV01 xmlns="urn:hl7-org:v3" ITSVersion="XML_1.0"><acknowledgement>'
+            f'<typeCode code="{state.td1_ack}"/>{detail}</acknowledgement></MCCI_IN000002UV01>')
+    return _envelope("urn:hl7-org:v3:MCCI_IN000002UV01", relates, body)
 
 
 def _multipart(envelope: str, attachments: dict[str, bytes]) -> Response:
@@ -147,6 +157,8 @@ def stub_app(state: StubState) -> Flask:
         action = got.action
         if action == "urn:hl7-org:v3:PRPA_IN201307UV02":
             return Response(_td02(state, relates), content_type="application/soap+xml")
+        if action in ("urn:hl7-org:v3:PRPA_IN201311UV02", "urn:hl7-org:v3:PRPA_IN201314UV02"):
+            return Response(_td1(state, relates), content_type="application/soap+xml")
         if action == "urn:ihe:iti:2007:RegistryStoredQuery":
             objects = '<rim:RegistryObjectList>' + "".join(state.entries) + "</rim:RegistryObjectList>"
             body = _registry_response(state, "query:AdhocQueryResponse", "" if state.fail_with else objects)

@@ -212,7 +212,7 @@ def test_services_keeps_the_1_1_rules_and_accepts_dmp_alone(client: FlaskClient)
     reply = client.put("/adapter/v1/services", json={"dmp": "http://127.0.0.1:18082/"})
     assert reply.status_code == 200 and reply.get_json()["dmp"] == "http://127.0.0.1:18082"
     info = client.get("/adapter/v1/info").get_json()
-    assert "dmp" in info["capabilities"] and info["contract_version"] == "1.3.0"
+    assert "dmp" in info["capabilities"] and info["contract_version"] == "1.4.0"
 
 
 def test_services_1_3_takes_psc_and_mss_and_validates_every_url(client: FlaskClient) -> None:

@@ -68,8 +68,9 @@ class ExistenceCheck:
         answer = self.channel.send(action, request, result)
         return read[0], answer
 
-    def _failure(self, action: Action, read: td02.Td02Answer | None, answer: DmpAnswer, what: str,
-                 **fields: Any) -> DmpOutcome | None:
+    def failure(self, action: Action, read: td02.Td02Answer | None, answer: DmpAnswer, what: str,
+                **fields: Any) -> DmpOutcome | None:
+        """The outcome to show when TD0.2 itself failed (fault, transport, AE), else None."""
         swallow = self.settings.has("dmp-swallows-errors")
         if answer.kind != SUCCESS or read is None:
             return failed(action, _unreadable(answer), what, swallow=swallow, **fields)
@@ -81,7 +82,7 @@ class ExistenceCheck:
     def gate(self, action: Action, what: str, **fields: Any) -> DmpOutcome | None:
         """TD0.2 before a feed or consultation: None when the action may go on, else the outcome to show."""
         read, answer = self.call(action)
-        stop = self._failure(action, read, answer, what, **fields)
+        stop = self.failure(action, read, answer, what, **fields)
         if stop is not None or read is None:
             return stop
         data = dmp_data()["td02"]
@@ -103,7 +104,7 @@ class ExistenceCheck:
         if why:
             return refused(action, why, **fields)
         read, answer = self.call(action)
-        stop = self._failure(action, read, answer, "Test d'existence du DMP", **fields)
+        stop = self.failure(action, read, answer, "Test d'existence du DMP", **fields)
         if stop is not None or read is None:
             return stop
         if not read.exists:

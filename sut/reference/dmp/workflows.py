@@ -10,6 +10,7 @@ Conformant behaviour (each `dmp-*` defect in `defects.DEFECTS` bends one rule):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -17,7 +18,7 @@ from lxml import etree
 from segur_harness.xmlsafe import parse_xml
 
 from ..documents import ProducedDocument
-from ..inbox import Inbox
+from ..inbox import Inbox, ReceivedDocument
 from ..model import Identity
 from ..profile import profile
 from ..settings import SutSettings
@@ -26,6 +27,7 @@ from .cda_facts import CdaFacts, Code, read_facts
 from .channel import Action, DmpChannel, ins_of
 from .client import SUCCESS, DmpAnswer, DmpRequest
 from .data import dmp_data
+from .dossier import DmpDossier
 from .existence import ExistenceCheck, why_not
 from .ledger import DmpLedger, FedEntry
 from .metadata import EntryRequest, patient_id, provide_and_register, submit_objects
@@ -45,6 +47,7 @@ class DmpWorkflows:
         self.channel = channel
         self.ledger = ledger
         self.existence = ExistenceCheck(settings, channel)
+        self.dossier = DmpDossier(settings, channel, self.existence)
 
     # -- plumbing ------------------------------------------------------------
     def _facts(self, document: ProducedDocument, action: Action, **fields: Any) -> CdaFacts | DmpOutcome:
@@ -68,9 +71,10 @@ class DmpWorkflows:
         codes = []
         if masque_ps or (invisible_patient and self.settings.has("dmp-invisible-patient-with-masque-ps")):
             codes.append("MASQUE_PS")
-        if invisible_patient:
+        legal_as_patient = invisible_legal and self.settings.has("dmp-invisible-legal-as-invisible-patient")
+        if invisible_patient or legal_as_patient:
             codes.append("INVISIBLE_PATIENT")
-        if invisible_legal:
+        if invisible_legal and not legal_as_patient:
             codes.append("INVISIBLE_REPRESENTANTS_LEGAUX")
         return codes
 
@@ -89,7 +93,7 @@ class DmpWorkflows:
                             organisation=org.organisation, structure_id=self.settings.dmp_structure_id,
                             confidentiality=tuple(codes), type_code=type_code, hashed_bytes=hashed, **extra)
 
-    def feed(self, document: ProducedDocument, identity: Identity, user: str, masque_ps: bool = False,
+    def feed(self, document: ProducedDocument | ToFeed, identity: Identity, user: str, masque_ps: bool = False,
              invisible_patient: bool = False, invisible_legal: bool = False) -> DmpOutcome:
         """TD0.2 then ITI-41 of a produced CDA (RPLC to the fed entry it replaces)."""
         action = Action(identity, user, "normal", document.id)
@@ -138,6 +142,20 @@ class DmpWorkflows:
         suffix = " (remplace la version précédente)" if replaces else ""
         return DmpOutcome(OK_OUTCOME, f"Document « {facts.title} » envoyé au DMP{suffix}.", False,
                           call_ids=action.call_ids, fields=fields)
+
+    def feed_received(self, received: ReceivedDocument, identity: Identity, user: str, masque_ps: bool = False,
+                      invisible_patient: bool = False, invisible_legal: bool = False) -> DmpOutcome:
+        """A received document sent to the patient's DMP, never one that came from the DMP (CDA/DD.04)."""
+        if self.came_from_dmp(received) and not self.settings.has("refeeds-dmp-documents"):
+            action = Action(identity, user, "normal", received.id)
+            return refused(action, f"le document « {received.title} » provient du DMP du patient : il n'y est pas "
+                                 "envoyé à nouveau", entry_uuid=None, unique_id=None, replaces_entry_uuid=None)
+        return self.feed(to_feed(received), identity, user, masque_ps, invisible_patient, invisible_legal)
+
+    def came_from_dmp(self, received: ReceivedDocument) -> bool:
+        """Received through the DMP channel, or listed by a DMP search of this SUT."""
+        root, extension = received.document_id
+        return received.channel == "DMP" or (f"{root}^{extension}" if extension else root) in self.ledger.found
 
     # -- ITI-57 --------------------------------------------------------------
     def _fed(self, document: ProducedDocument, action: Action, **fields: Any) -> FedEntry | DmpOutcome:
@@ -257,6 +275,24 @@ class DmpWorkflows:
         fields.update(received=reception.to_json(), size=len(chosen.data))
         return DmpOutcome(OK_OUTCOME, f"Document récupéré depuis le DMP. {reception.message}", reception.alert,
                           call_ids=action.call_ids, fields=fields)
+
+
+@dataclass(frozen=True)
+class ToFeed:
+    """What a feed needs of a document the SUT did not write itself (a received one)."""
+
+    id: str
+    kind: str
+    xml: bytes
+    replaces: str | None = None
+
+
+def to_feed(received: ReceivedDocument) -> ToFeed:
+    """A received document as a feed sees it; its kind (class and format codes) from its CDA code (dmp.toml)."""
+    data = dmp_data()["received"]
+    structured = parse_xml(received.xml).find(f"{{{ns.HL7}}}component/{{{ns.HL7}}}structuredBody") is not None
+    kind = data["kinds"].get(received.type_code or "", data["default_kind"]) if structured else data["default_kind"]
+    return ToFeed(received.id, kind, received.xml)
 
 
 def _reserialized(xml: bytes) -> bytes:
