@@ -7,7 +7,6 @@ severities live in header_rules.toml; this module only decides when they fire.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,11 +16,12 @@ from typing import Any
 
 from lxml import etree
 
+from segur_harness.ins.matricule import compute_key, is_matricule
+from segur_harness.ins.oids import is_ins_oid
 from segur_harness.validation.model import Finding, Layer, Severity
 from segur_harness.validation.xmlpath import NS, local, path_of
 
 RULES_FILE = Path(__file__).with_name("header_rules.toml")
-_MATRICULE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}[0-9]{2}$")
 
 
 @cache
@@ -121,17 +121,11 @@ def _header(root: etree._Element, kind: DocumentKind) -> Iterator[Finding]:
             yield _finding("CISIS-HDR-010", node, element=name, detail="no text")
 
 
-def _ins_key_ok(matricule: str) -> tuple[str, str]:
-    digits = matricule[:13].replace("2A", "19").replace("2B", "18")
-    return matricule[13:], f"{97 - int(digits) % 97:02d}"
-
-
 def _ins(root: etree._Element) -> Iterator[Finding]:
-    c = rules_data()["constants"]
     role = root.find("cda:recordTarget/cda:patientRole", NS)
     if role is None:
         return
-    ins_ids = [i for i in role.findall("cda:id", NS) if i.get("root") in c["ins_oids"]]
+    ins_ids = [i for i in role.findall("cda:id", NS) if is_ins_oid(i.get("root"))]
     if not ins_ids:
         return
     ins = ins_ids[0]
@@ -157,10 +151,10 @@ def _ins(root: etree._Element) -> Iterator[Finding]:
     if gender is None or not gender.get("code"):
         yield _finding("CISIS-INS-006", gender if gender is not None else anchor, root=oid)
     matricule = (ins.get("extension") or "").strip().upper()
-    if not _MATRICULE.match(matricule):
+    if not is_matricule(matricule):
         yield _finding("CISIS-INS-007", ins, root=oid, extension=ins.get("extension") or "")
     else:
-        key, expected = _ins_key_ok(matricule)
+        key, expected = matricule[13:], compute_key(matricule[:13])
         if key != expected:
             yield _finding("CISIS-INS-008", ins, root=oid, extension=matricule, key=key, expected=expected)
 

@@ -8,19 +8,17 @@ half-loaded.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from segur_harness.ins.matricule import MATRICULE  # the 15-character form: NIR/NIA (2A/2B) + key
 from segur_harness.mocks.framework.data import load_toml as framework_load_toml
 
 from .protocol import INS_OIDS
 
 AUTHORISATIONS = ("VALIDE", "EXPIREE", "INTERDITE", "NON_EXISTANTE")
 DMP_STATUSES = ("OUVERT", "FERME")
-MATRICULE = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}")
-"""A matricule INS: 13-character NIR/NIA (Corsican 2A/2B allowed) + 2-digit key, concatenated."""
 
 
 class DmpDataError(ValueError):

@@ -1,8 +1,9 @@
 """Reading and checking the request bodies (RECSANSVITALE, RECVITALE).
 
 The official XSDs type every field as a bare string, so the formats the
-service actually needs (dates, sex, COG, NIR) are checked here, in the terms
-INSi_RESULTAT_INS.xsd uses for the same traits. A trait the search cannot do
+service actually needs (dates, sex, COG, NIR) are checked here, with the
+harness's INS rules (segur_harness.ins) in the terms INSi_RESULTAT_INS.xsd
+uses for the same traits. A trait the search cannot do
 without, or one it cannot read, makes the request invalid (fault); cosmetic
 problems are warnings.
 """
@@ -12,20 +13,15 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from stdnum.fr import nir as stdnum_nir
 
+from segur_harness.ins.matricule import compute_key, is_key, is_number
+from segur_harness.ins.traits import INSI_SEXES, fold_name, is_normalised_name, is_valid_cog, lunar_date_fault
 from segur_harness.mocks.framework.checks import Checks
 
-from .matching import TraitsQuery, VitaleQuery, normalise
+from .matching import TraitsQuery, VitaleQuery
 from .protocol import NS_RECSANS, NS_RECVIT
 
-DATE_LUNAIRE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-COG = re.compile(r"(?:\d{2}|2[AB])\d{3}")
-NIR13 = re.compile(r"\d{5}(?:\d{2}|2[AB])\d{6}")
-CLE = re.compile(r"\d{2}")
 RANG = re.compile(r"\d{1,2}")
-NOM_NORMALISE = re.compile(r"[A-Z]+(?:[ '-][A-Z]+)*")
-SEXES = ("M", "F")
 
 RECSANS_FIELDS = ("NomNaissance", "Prenom", "Sexe", "DateNaissance", "LieuNaissance")
 RECVIT_FIELDS = ("MatriculeIndividu", "MatriculeOD", "NomNaissance", "DateNaissance", "RangNaissance")
@@ -62,8 +58,8 @@ def _value(found: dict[str, list[etree._Element]], local: str) -> str | None:
 def _check_nom(nom: str | None, where: str, checks: Checks) -> None:
     if not nom:
         checks.error("INSI-REQ-NOM", "Nom de naissance absent ou vide.", where, fault="requete_invalide")
-    elif not NOM_NORMALISE.fullmatch(nom):
-        if NOM_NORMALISE.fullmatch(normalise(nom)):
+    elif not is_normalised_name(nom):
+        if is_normalised_name(fold_name(nom)):
             checks.warning("INSI-REQ-NOM-FORMAT",
                            f"Nom de naissance « {nom} » non normalisé (majuscules sans accents attendues).", where)
         else:
@@ -75,11 +71,11 @@ def _check_date(date: str | None, where: str, checks: Checks) -> None:
     if not date:
         checks.error("INSI-REQ-DATE", "Date de naissance absente ou vide.", where, fault="requete_invalide")
         return
-    match = DATE_LUNAIRE.fullmatch(date)
-    if not match:
+    fault = lunar_date_fault(date)
+    if fault == "form":
         checks.error("INSI-REQ-DATE", f"Date de naissance « {date} » hors du format AAAA-MM-JJ.", where,
                      fault="requete_invalide")
-    elif int(match.group(2)) > 12 or int(match.group(3)) > 31:
+    elif fault == "range":
         checks.error("INSI-REQ-DATE", f"Date de naissance « {date} » : mois ou jour hors limites.", where,
                      fault="requete_invalide")
 
@@ -100,13 +96,13 @@ def parse_recsans(el: etree._Element, checks: Checks) -> TraitsQuery | None:
     sexe = _value(found, "Sexe")
     if not sexe:
         checks.error("INSI-REQ-SEXE", "Sexe absent ou vide.", f"{where}/Sexe", fault="requete_invalide")
-    elif sexe not in SEXES:
+    elif sexe not in INSI_SEXES:
         checks.error("INSI-REQ-SEXE", f"Sexe « {sexe} » invalide (M ou F attendu).", f"{where}/Sexe",
                      fault="requete_invalide")
     date = _value(found, "DateNaissance")
     _check_date(date, f"{where}/DateNaissance", checks)
     lieu = _value(found, "LieuNaissance")
-    if lieu is not None and not COG.fullmatch(lieu):
+    if lieu is not None and not is_valid_cog(lieu):
         checks.error("INSI-REQ-LIEU", f"Lieu de naissance « {lieu} » n'est pas un code COG à 5 caractères.",
                      f"{where}/LieuNaissance", fault="requete_invalide")
     if checks.blocking is not None:
@@ -125,15 +121,15 @@ def _matricule(el: etree._Element | None, where: str, checks: Checks) -> str | N
         checks.error("INSI-REQ-NIR", f"{where}/NumIdentifiant absent ou vide.", f"{where}/NumIdentifiant",
                      fault="requete_invalide")
         return None
-    if not NIR13.fullmatch(num):
+    if not is_number(num):
         checks.error("INSI-REQ-NIR", f"{where}/NumIdentifiant « {num} » n'est pas un matricule de 13 caractères.",
                      f"{where}/NumIdentifiant", fault="requete_invalide")
         return None
     if cle is not None:
-        if not CLE.fullmatch(cle):
+        if not is_key(cle):
             checks.error("INSI-REQ-CLE", f"{where}/Cle « {cle} » doit compter 2 chiffres.", f"{where}/Cle",
                          fault="requete_invalide")
-        elif stdnum_nir.calc_check_digits(num) != cle:
+        elif compute_key(num) != cle:
             checks.warning("INSI-REQ-CLE", f"{where}/Cle « {cle} » ne correspond pas au matricule {num}.",
                            f"{where}/Cle")
     return num

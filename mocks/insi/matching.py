@@ -5,33 +5,12 @@ CodeCR follows the number of identities found: 1 -> 00, 0 -> 01, more -> 02.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+
+from segur_harness.ins.traits import fold_name
 
 from .identities import Identity
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalise(text: str | None) -> str:
-    """Uppercase, accents removed, whitespace collapsed: how the service compares names."""
-    if not text:
-        return ""
-    return _normalise(text) if len(text) <= _CACHED_LENGTH else _normalise.__wrapped__(text)
-
-
-_CACHED_LENGTH = 200
-"""Names up to this length are memoised: the fixture identities are normalised once, not on every search."""
-
-
-@lru_cache(maxsize=4096)
-def _normalise(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACES.sub(" ", stripped.replace("\u00a0", " ")).strip().upper()
 
 
 @dataclass(frozen=True)
@@ -57,8 +36,8 @@ class VitaleQuery:
 
 
 def _first_names_match(given: str, identity: Identity) -> bool:
-    wanted = normalise(given)
-    return wanted in (normalise(identity.premier_prenom), normalise(identity.liste_prenoms))
+    wanted = fold_name(given)
+    return wanted in (fold_name(identity.premier_prenom), fold_name(identity.liste_prenoms))
 
 
 def search_traits(query: TraitsQuery, identities: Iterable[Identity]) -> list[Identity]:
@@ -67,13 +46,13 @@ def search_traits(query: TraitsQuery, identities: Iterable[Identity]) -> list[Id
     for ident in identities:
         if ident.absent:
             continue
-        if normalise(ident.nom_naissance) != normalise(query.nom_naissance):
+        if fold_name(ident.nom_naissance) != fold_name(query.nom_naissance):
             continue
         if not _first_names_match(query.prenoms, ident):
             continue
         if ident.sexe != query.sexe.upper() or ident.date_naissance != query.date_naissance:
             continue
-        if query.lieu_naissance and normalise(ident.lieu_naissance) != normalise(query.lieu_naissance):
+        if query.lieu_naissance and fold_name(ident.lieu_naissance) != fold_name(query.lieu_naissance):
             continue
         found.append(ident)
     return found
@@ -95,7 +74,7 @@ def search_vitale(query: VitaleQuery, identities: Iterable[Identity]) -> list[Id
     for ident in identities:
         if ident.absent:
             continue
-        if query.nom_naissance and normalise(query.nom_naissance) != normalise(ident.nom_naissance):
+        if query.nom_naissance and fold_name(query.nom_naissance) != fold_name(ident.nom_naissance):
             continue
         if query.date_naissance and query.date_naissance != ident.date_naissance:
             continue

@@ -1,85 +1,71 @@
-"""INS OIDs: meaning from fixtures/ins/oids.toml; NIR vs NIA by OID only."""
+"""INS OIDs: meaning from fixtures/ins/oids.toml, and the INS arc."""
 
 from __future__ import annotations
 
 import pytest
 
-from segur_harness.ins import (
-    InsDataError,
-    InsOidKind,
-    is_ins_oid,
-    is_nia,
-    is_nir,
-    kind_of_oid,
-    oid_info,
-    oid_of_kind,
-    oid_table,
-    parse_matricule,
-)
 from segur_harness.ins import oids as oids_module
+from segur_harness.ins._data import InsDataError
+from segur_harness.ins.oids import INS_ARC, in_ins_arc, is_ins_oid, oid_table
 
 EXPECTED = {
-    "1.2.250.1.213.1.4.8": (InsOidKind.NIR, True, True, False),
-    "1.2.250.1.213.1.4.9": (InsOidKind.NIA, True, False, True),
-    "1.2.250.1.213.1.4.10": (InsOidKind.NIR_TEST, True, True, False),
-    "1.2.250.1.213.1.4.11": (InsOidKind.NIR_DEMO, True, True, False),
-    "1.2.250.1.213.1.4.2": (InsOidKind.INS_C, False, False, False),
+    "1.2.250.1.213.1.4.8": ("INS-NIR", "NIR", True),
+    "1.2.250.1.213.1.4.9": ("INS-NIA", "NIA", True),
+    "1.2.250.1.213.1.4.10": ("INS-NIR-TEST", "NIR", True),
+    "1.2.250.1.213.1.4.11": ("INS-NIR-DEMO", "NIR", True),
+    "1.2.250.1.213.1.4.2": ("INS-C", "", False),
 }
 
 
 @pytest.mark.parametrize(("oid", "expected"), EXPECTED.items(), ids=list(EXPECTED))
-def test_oid_meaning(oid: str, expected: tuple[InsOidKind, bool, bool, bool]) -> None:
-    kind, ins, nir, nia = expected
-    assert kind_of_oid(oid) is kind
-    assert (is_ins_oid(oid), is_nir(oid), is_nia(oid)) == (ins, nir, nia)
-    assert oid_of_kind(kind) == oid
+def test_oid_meaning(oid: str, expected: tuple[str, str, bool]) -> None:
+    kind, matricule, acceptable = expected
+    row = oid_table()[oid]
+    assert (row.kind, row.matricule, row.acceptable_ins) == (kind, matricule, acceptable)
+    assert is_ins_oid(oid) is acceptable
+    assert in_ins_arc(oid)
 
 
 def test_table_holds_exactly_the_documented_oids() -> None:
     assert set(oid_table()) == set(EXPECTED)
-    assert {row.kind for row in oid_table().values()} == set(InsOidKind)
+    assert all(oid.startswith(INS_ARC + ".") for oid in oid_table())
 
 
-def test_environments() -> None:
-    assert oid_info("1.2.250.1.213.1.4.8").environment == "production"
-    assert oid_info("1.2.250.1.213.1.4.10").environment == "test"
-    assert oid_info("1.2.250.1.213.1.4.11").environment == "demo"
+def test_the_cda_header_and_dmp_mock_sets_are_the_acceptable_rows() -> None:
+    # header_rules.toml once listed these four itself; the DMP mock derives INS_OIDS the same way.
+    from segur_harness.mocks.dmp.protocol import INS_OIDS
+
+    assert set(INS_OIDS) == {oid for oid in oid_table() if is_ins_oid(oid)} == {
+        "1.2.250.1.213.1.4.8",
+        "1.2.250.1.213.1.4.9",
+        "1.2.250.1.213.1.4.10",
+        "1.2.250.1.213.1.4.11",
+    }
 
 
 @pytest.mark.parametrize(
     "oid",
     [None, "", "1.2.250.1.213.1.4", "1.2.250.1.213.1.4.80", " 1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.8 ", "x"],
 )
-def test_unknown_oids(oid: str | None) -> None:
-    assert kind_of_oid(oid) is None
-    assert oid_info(oid) is None
-    assert not (is_ins_oid(oid) or is_nir(oid) or is_nia(oid))
+def test_unknown_oids_are_not_ins(oid: str | None) -> None:
+    assert not is_ins_oid(oid)
 
 
-def test_nir_or_nia_is_decided_by_oid_never_by_digits() -> None:
-    # PROVISOIRE MATRICULE is a NIA with the very same structure as a NIR.
-    matricule = parse_matricule("109076322088835")
-    assert matricule.key_is_valid
-    assert is_nia("1.2.250.1.213.1.4.9") and not is_nir("1.2.250.1.213.1.4.9")
-    assert is_nir("1.2.250.1.213.1.4.8") and not is_nia("1.2.250.1.213.1.4.8")
-
-
-def test_oid_of_unknown_kind_raises() -> None:
-    with pytest.raises(ValueError):
-        oid_of_kind("INS-X")
+@pytest.mark.parametrize(
+    ("oid", "inside"),
+    [
+        (None, False),
+        ("", False),
+        ("1.2.250.1.213.1.4", False),
+        ("1.2.250.1.213.1.40.1", False),
+        ("1.2.250.1.213.1.4.80", True),
+        (" 1.2.250.1.213.1.4.8", False),
+    ],
+)
+def test_ins_arc(oid: str | None, inside: bool) -> None:
+    assert in_ins_arc(oid) is inside
 
 
 def test_malformed_row_raises_data_error() -> None:
     with pytest.raises(InsDataError, match="bad"):
-        oids_module._row({"oid": "1.2.3", "kind": "NOT-A-KIND"})
-    with pytest.raises(InsDataError, match="matricule must be"):
-        oids_module._row(
-            {
-                "oid": "1.2.3",
-                "kind": "INS-NIR",
-                "label": "x",
-                "matricule": "SSN",
-                "environment": "production",
-                "acceptable_ins": True,
-            }
-        )
+        oids_module._row({"oid": "1.2.3", "kind": "INS-NIR"})

@@ -8,7 +8,7 @@ from stdnum.fr import nir
 from segur_harness.mocks.insi.data import InsiDataError
 from segur_harness.mocks.insi.faults import Catalogue
 from segur_harness.mocks.insi.identities import load_identities
-from segur_harness.mocks.insi.matching import TraitsQuery, normalise, search_traits
+from segur_harness.mocks.insi.matching import TraitsQuery, search_traits
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +33,6 @@ def test_keys_are_right_except_hermann(identities):
 def test_houilles_is_never_found(identities):
     query = TraitsQuery("HOUILLES", "PIERRE", "M", "1993-01-27")
     assert search_traits(query, identities.values()) == []
-
-
-def test_normalise():
-    assert normalise("  Éloïse   d'Arc-\u00a0Ñoël ") == "ELOISE D'ARC- NOEL"
-    assert normalise(None) == ""
 
 
 def test_catalogue_has_the_observed_real_codes():

@@ -127,6 +127,16 @@ def test_vitale_malformed_nir_is_refused(client):
     assert post(client, vitale_request(("29702", "78"), "1997-02-26", "1")).erreur_code == "insi_007"
 
 
+def test_vitale_non_ascii_digits_are_refused(client, store):
+    # The matricule shape is the harness's one rule (segur_harness.ins): ASCII digits only, like the CDA checks.
+    assert post(client, vitale_request(("٢٩٧٠٢٢A٠٢٠٧٧٨", "78"), "1997-02-26", "1")).erreur_code == "insi_007"
+    assert "INSI-REQ-NIR" in rules(store)
+
+
+def test_vitale_lower_case_corsica_is_read_upper_case(client):
+    assert post(client, vitale_request(("297022a020778", "78"), "1997-02-26", "1")).code_cr == "00"
+
+
 def test_vitale_wrong_key_is_a_warning(client, store):
     assert post(client, vitale_request(("297022A020778", "11"), "1997-02-26", "1")).code_cr == "00"
     assert "INSI-REQ-CLE" in rules(store)
