@@ -6,6 +6,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.errors import HarnessError
 from segur_harness.ins.rniv import status_from
 from segur_harness.mocks.insi.identities import load_identities
 from segur_harness.validation import Engine
@@ -29,11 +30,12 @@ NO_FLAGS = {flag: False for flag in CONFIDENTIALITY.values()}
 def dmp_outcome(ctx: ScenarioContext) -> dict[str, Any]:
     outcome = ctx.extra.get("dmp_outcome")
     if outcome is None:
-        raise AssertionError("the SUT made no DMP action in this scenario (missing 'Quand le SUT … DMP' step)")
+        raise HarnessError("problème du banc de test : le SUT n'a fait aucune action DMP dans ce scénario "
+                           "(étape « Quand le SUT … DMP » manquante)")
     return outcome
 
 
-def _keep(ctx: ScenarioContext, outcome: dict[str, Any]) -> dict[str, Any]:
+def keep_outcome(ctx: ScenarioContext, outcome: dict[str, Any]) -> dict[str, Any]:
     ctx.extra["dmp_outcome"] = outcome
     return outcome
 
@@ -52,7 +54,8 @@ def _traits(label: str) -> dict[str, Any]:
                 "sex": identity.sexe, "birth_date": identity.date_naissance,
                 "birth_place_cog": identity.lieu_naissance,
             }
-    raise AssertionError(f"no INSi test identity labelled {label!r} in fixtures/identities/insi.toml")
+    raise HarnessError(f"problème du banc de test : aucune identité de test INSi « {label} » dans "
+                       "fixtures/identities/insi.toml")
 
 
 def _patient(sut: AdapterClient, ctx: ScenarioContext, label: str, qualified: bool) -> None:
@@ -64,7 +67,7 @@ def _patient(sut: AdapterClient, ctx: ScenarioContext, label: str, qualified: bo
     identity = sut.identity(ctx.identity_id)
     expected = status_from(insi_verified=True, high_trust_document=qualified)
     assert identity.get("status") == expected, (
-        f"set-up: the identity of {label} should be {expected} after the INSi search, the SUT says "
+        f"mise en place : après la recherche INSi, l'identité de {label} devrait être {expected}, le SUT la dit "
         f"{identity.get('status')!r}")
     ctx.extra["dmp_identity"] = identity
 
@@ -87,7 +90,7 @@ def document_for_patient(sut: AdapterClient, ctx: ScenarioContext, cda_engine: E
 
 # -- actions -----------------------------------------------------------------------
 def _feed(sut: AdapterClient, ctx: ScenarioContext, flags: dict[str, bool]) -> dict[str, Any]:
-    outcome = _keep(ctx, sut.dmp_feed(last_document(ctx).meta["id"], ctx.user, flags))
+    outcome = keep_outcome(ctx, sut.dmp_feed(last_document(ctx).meta["id"], ctx.user, flags))
     if outcome.get("outcome") == "SUCCESS":
         fed_entries(ctx).append(outcome)
     return outcome
@@ -96,7 +99,8 @@ def _feed(sut: AdapterClient, ctx: ScenarioContext, flags: dict[str, bool]) -> d
 @given("ce document a été versé au DMP")
 def document_already_fed(sut: AdapterClient, ctx: ScenarioContext) -> None:
     outcome = _feed(sut, ctx, NO_FLAGS)
-    assert outcome.get("outcome") == "SUCCESS", f"set-up: the first feed of the document failed: {outcome}"
+    assert outcome.get("outcome") == "SUCCESS", (
+        f"mise en place : le premier envoi du document au DMP par le SUT a échoué : {outcome}")
 
 
 @when("le SUT verse ce document au DMP")
@@ -107,32 +111,36 @@ def feed(sut: AdapterClient, ctx: ScenarioContext) -> None:
 @when(parsers.parse("le SUT verse ce document au DMP \"{choice}\""))
 def feed_with_confidentiality(sut: AdapterClient, ctx: ScenarioContext, choice: str) -> None:
     flag = CONFIDENTIALITY.get(choice)
-    assert flag, f"unknown confidentiality wording {choice!r} in the feature (known: {', '.join(CONFIDENTIALITY)})"
+    if not flag:
+        raise HarnessError(f"problème du banc de test : confidentialité « {choice} » inconnue dans la fonctionnalité "
+                           f"(connues : {', '.join(CONFIDENTIALITY)})")
     _feed(sut, ctx, {**NO_FLAGS, flag: True})
 
 
 def _fed_document_id(ctx: ScenarioContext) -> str:
-    assert fed_entries(ctx), "no document of this scenario was fed to the DMP (missing feed step)"
+    if not fed_entries(ctx):
+        raise HarnessError("problème du banc de test : aucun document de ce scénario n'a été versé au DMP "
+                           "(étape de versement manquante)")
     return last_document(ctx).meta["id"]
 
 
 @when("le SUT supprime ce document du DMP")
 def delete(sut: AdapterClient, ctx: ScenarioContext) -> None:
-    _keep(ctx, sut.dmp_set_status(_fed_document_id(ctx), ctx.user, "deleted"))
+    keep_outcome(ctx, sut.dmp_set_status(_fed_document_id(ctx), ctx.user, "deleted"))
 
 
 @when("le SUT archive ce document dans le DMP")
 def archive(sut: AdapterClient, ctx: ScenarioContext) -> None:
-    _keep(ctx, sut.dmp_set_status(_fed_document_id(ctx), ctx.user, "archived"))
+    keep_outcome(ctx, sut.dmp_set_status(_fed_document_id(ctx), ctx.user, "archived"))
 
 
 @when("le SUT masque ce document aux professionnels dans le DMP")
 def hide(sut: AdapterClient, ctx: ScenarioContext) -> None:
-    _keep(ctx, sut.dmp_set_visibility(_fed_document_id(ctx), ctx.user, {**NO_FLAGS, "masque_ps": True}))
+    keep_outcome(ctx, sut.dmp_set_visibility(_fed_document_id(ctx), ctx.user, {**NO_FLAGS, "masque_ps": True}))
 
 
 def _search(sut: AdapterClient, ctx: ScenarioContext, mode: str, include_archived: bool) -> None:
-    outcome = _keep(ctx, sut.dmp_search(ctx.require_identity(), ctx.user, mode, include_archived))
+    outcome = keep_outcome(ctx, sut.dmp_search(ctx.require_identity(), ctx.user, mode, include_archived))
     ctx.extra["dmp_search"] = outcome
 
 
@@ -148,27 +156,31 @@ def search_with_archives(sut: AdapterClient, ctx: ScenarioContext) -> None:
 
 @when(parsers.parse("le SUT recherche les documents du DMP du patient en mode \"{mode}\""))
 def search_in_mode(sut: AdapterClient, ctx: ScenarioContext, mode: str) -> None:
-    assert mode in MODES, f"unknown access mode {mode!r} in the feature (known: {', '.join(MODES)})"
+    if mode not in MODES:
+        raise HarnessError(f"problème du banc de test : mode d'accès « {mode} » inconnu dans la fonctionnalité "
+                           f"(connus : {', '.join(MODES)})")
     _search(sut, ctx, MODES[mode], False)
 
 
 def listed(ctx: ScenarioContext) -> list[dict[str, Any]]:
     outcome = ctx.extra.get("dmp_search")
     if outcome is None:
-        raise AssertionError("the SUT made no DMP search in this scenario (missing 'Quand le SUT recherche' step)")
+        raise HarnessError("problème du banc de test : le SUT n'a fait aucune recherche DMP dans ce scénario "
+                           "(étape « Quand le SUT recherche » manquante)")
     documents = outcome.get("documents")
-    assert isinstance(documents, list), f"the SUT's search answer has no document list: {outcome}"
+    assert isinstance(documents, list), (
+        f"la réponse du SUT à la recherche DMP ne contient pas de liste de documents : {outcome}")
     return documents
 
 
 @when("le SUT récupère le premier document de la liste")
 def retrieve_first(sut: AdapterClient, ctx: ScenarioContext) -> None:
     documents = listed(ctx)
-    assert documents, "the SUT's DMP search listed no document to retrieve"
+    assert documents, "la recherche DMP du SUT ne liste aucun document à récupérer"
     unique_id = documents[0].get("unique_id")
-    assert unique_id, f"the SUT listed a document without its uniqueId: {documents[0]}"
+    assert unique_id, f"le SUT liste un document sans son identifiant unique (uniqueId) : {documents[0]}"
     ctx.extra["dmp_retrieved_unique_id"] = unique_id
-    _keep(ctx, sut.dmp_retrieve(ctx.require_identity(), unique_id, ctx.user))
+    keep_outcome(ctx, sut.dmp_retrieve(ctx.require_identity(), unique_id, ctx.user))
 
 
 @given("le DMP répond à l'alimentation par une faute SOAP")
@@ -185,21 +197,24 @@ def dmp_outage(dmp: MockAdmin, status: int) -> None:
 def expect_outcome(outcome: dict[str, Any], wording: str, what: str) -> None:
     """The adapter's `outcome` (SUCCESS / REFUSED / FAILURE / ERROR) is the one the feature's `wording` names."""
     expected = OUTCOMES.get(wording)
-    assert expected, f"unknown outcome wording {wording!r} in the feature (known: {', '.join(OUTCOMES)})"
+    if not expected:
+        raise HarnessError(f"problème du banc de test : résultat « {wording} » inconnu dans la fonctionnalité "
+                           f"(connus : {', '.join(OUTCOMES)})")
     assert outcome.get("outcome") == expected, (
-        f"expected {what} to end in {expected} ({wording}), the SUT says {outcome.get('outcome')!r}: "
-        f"{outcome.get('message')!r} {outcome.get('errors') or ''}")
+        f"le SUT conclut {what} par {outcome.get('outcome')!r} ({outcome.get('message')!r} "
+        f"{outcome.get('errors') or ''}), l'exigence demande {expected} ({wording})")
 
 
 def expect_alert(outcome: dict[str, Any]) -> None:
     """The SUT told the user, with a message."""
-    assert outcome.get("alert") is True, f"the SUT did not alert the user: {outcome}"
-    assert (outcome.get("message") or "").strip(), f"the SUT alerted the user with an empty message: {outcome}"
+    assert outcome.get("alert") is True, (
+        f"le SUT n'a pas alerté l'utilisateur, l'exigence demande qu'il le soit : {outcome}")
+    assert (outcome.get("message") or "").strip(), f"le SUT a alerté l'utilisateur par un message vide : {outcome}"
 
 
 @then(parsers.parse("l'action DMP se conclut par \"{wording}\""))
 def action_outcome(ctx: ScenarioContext, wording: str) -> None:
-    expect_outcome(dmp_outcome(ctx), wording, "the DMP action")
+    expect_outcome(dmp_outcome(ctx), wording, "l'action DMP")
 
 
 @then("l'opérateur est alerté du résultat DMP")

@@ -22,6 +22,9 @@ from segur_harness.mocks.dmp.registry_store import RegistryStore
 from segur_harness.mocks.framework.soap import SOAP12_NS, WSA_NS
 from segur_harness.xmlsafe import XmlRejected, parse_xml
 
+from .evidence import attach_json
+from .mock_admin import MockAdmin
+
 READ_MAX_PARTS = 1000
 RESOURCE_ID = "urn:oasis:names:tc:xacml:2.0:resource:resource-id"
 PURPOSE_OF_USE = "urn:oasis:names:tc:xspa:1.0:subject:purposeofuse"
@@ -188,3 +191,17 @@ def registry_entry(unique_id: str) -> dict[str, Any] | None:
     if not found:
         return None
     return _entry_json(max(found, key=lambda e: e.version))
+
+
+def patient_state(dmp: MockAdmin, ins: str, oid: str) -> dict[str, Any]:
+    """The patient's DMP as the mock holds it (dmp_status OUVERT / FERME / ABSENT), from its admin API."""
+    found = dmp._call("GET", f"/patients/{ins}", params={"oid": oid})  # the mock's own admin call (mocks/dmp/admin.py)
+    attach_json(f"DMP : état du DMP du patient {ins}", found)
+    return found
+
+
+def patient_view(dmp: MockAdmin, ins: str, oid: str, vue: str) -> dict[str, Any]:
+    """What one reader of the DMP sees (vue patient / representant-legal / professionnel), from the admin API."""
+    found = dmp._call("GET", f"/patients/{ins}/documents", params={"vue": vue, "oid": oid})
+    attach_json(f"DMP : documents présentés ({vue}) pour le patient {ins}", found)
+    return found

@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then
 
+from segur_harness.errors import HarnessError
 from segur_harness.validation.xdm import parse_entries
 
 from . import cda_checks as cda
@@ -29,9 +30,11 @@ def _of(found: list[DmpExchange], operation: str) -> list[DmpExchange]:
     return [e for e in found if e.operation == operation]
 
 
-def _identity(ctx: ScenarioContext) -> dict[str, Any]:
+def dmp_identity(ctx: ScenarioContext) -> dict[str, Any]:
     identity = ctx.extra.get("dmp_identity")
-    assert identity, "no patient was set up in this scenario (missing 'le patient … a une identité' step)"
+    if not identity:
+        raise HarnessError("problème du banc de test : aucun patient n'a été mis en place dans ce scénario "
+                           "(étape « le patient … a une identité » manquante)")
     return identity
 
 
@@ -44,12 +47,14 @@ def _td02_patient(exchange: DmpExchange) -> str | None:
 
 
 def _td02_for_patient(found: list[DmpExchange], ctx: ScenarioContext) -> list[DmpExchange]:
-    ins = _identity(ctx)["ins"] or {}
+    ins = dmp_identity(ctx)["ins"] or {}
     wanted = f"{ins.get('matricule')}{ins.get('key')}@{ins.get('oid')}"
     td02 = _of(found, "TD0.2")
-    assert td02, f"the DMP received no TD0.2 test d'existence (it received {[e.operation for e in found]})"
+    assert td02, (f"le DMP n'a reçu aucun test d'existence TD0.2 du SUT (il a reçu {[e.operation for e in found]}), "
+                  "l'exigence le demande")
     matching = [e for e in td02 if _td02_patient(e) == wanted]
-    assert matching, f"no TD0.2 was about the patient's INS {wanted}: {[_td02_patient(e) for e in td02]}"
+    assert matching, (f"aucun TD0.2 du SUT ne porte sur l'INS du patient {wanted} (patients des TD0.2 reçus : "
+                      f"{[_td02_patient(e) for e in td02]})")
     return matching
 
 
@@ -62,9 +67,10 @@ def _td02_before(dmp: MockAdmin, ctx: ScenarioContext, operation: str) -> None:
     found = dmp_exchanges(dmp, ctx)
     first_td02 = _td02_for_patient(found, ctx)[0]
     later = _of(found, operation)
-    assert later, f"the DMP received no {operation} (it received {[e.operation for e in found]})"
+    assert later, f"le DMP n'a reçu aucune transaction {operation} du SUT (il a reçu {[e.operation for e in found]})"
     assert first_td02.id < later[0].id, (
-        f"the SUT called {operation} before its TD0.2 test d'existence: {[e.operation for e in found]}")
+        f"le SUT a appelé {operation} avant son test d'existence TD0.2 ({[e.operation for e in found]}), "
+        "l'exigence demande le TD0.2 d'abord")
 
 
 @then("le DMP a reçu un test d'existence TD0.2 pour l'INS du patient avant l'alimentation")
@@ -77,24 +83,36 @@ def td02_before_search(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     _td02_before(dmp, ctx, "ITI-18")
 
 
+@then("le DMP a reçu un test d'existence TD0.2 pour l'INS du patient avant la création du DMP")
+def td02_before_creation(dmp: MockAdmin, ctx: ScenarioContext) -> None:
+    _td02_before(dmp, ctx, "TD1.1")
+
+
+@then("le DMP a reçu un test d'existence TD0.2 pour l'INS du patient avant la réactivation du DMP")
+def td02_before_reactivation(dmp: MockAdmin, ctx: ScenarioContext) -> None:
+    _td02_before(dmp, ctx, "TD1.2")
+
+
 @then("le test d'existence a répondu que le DMP existe")
 def td02_found(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     exchange = _td02_for_patient(dmp_exchanges(dmp, ctx), ctx)[0]
     body = exchange.response_body
     code = body.find(".//{urn:hl7-org:v3}queryResponseCode") if body is not None else None
     assert code is not None and code.get("code") == "OK", (
-        f"the TD0.2 answer does not say the DMP exists: {None if code is None else code.get('code')}")
+        f"la réponse au TD0.2 ne dit pas que le DMP existe (queryResponseCode "
+        f"{None if code is None else code.get('code')!r}, OK attendu)")
 
 
 @then("le DMP n'a reçu aucune alimentation")
 def no_feed(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     feeds = _of(dmp_exchanges(dmp, ctx), "ITI-41")
-    assert not feeds, f"the SUT sent {len(feeds)} ITI-41 feed(s) to the DMP when it must not feed it"
+    assert not feeds, (
+        f"le SUT a envoyé {len(feeds)} alimentation(s) ITI-41 au DMP, l'exigence demande qu'il ne l'alimente pas")
 
 
 def _last_feed(dmp: MockAdmin, ctx: ScenarioContext) -> DmpExchange:
     feeds = _of(dmp_exchanges(dmp, ctx), "ITI-41")
-    assert feeds, "the DMP received no ITI-41 feed in this scenario"
+    assert feeds, "le DMP n'a reçu aucune alimentation ITI-41 du SUT dans ce scénario"
     return feeds[-1]
 
 
@@ -102,9 +120,10 @@ def _last_feed(dmp: MockAdmin, ctx: ScenarioContext) -> DmpExchange:
 def feed_accepted(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     exchange = _last_feed(dmp, ctx)
     assert exchange.registry_status == "Success", (
-        f"the DMP answered the ITI-41 feed with {exchange.registry_status!r} (HTTP {exchange.status}); "
-        f"its findings:\n- " + "\n- ".join(exchange.errors or ["(none)"]))
-    assert not exchange.errors, "the DMP recorded non-conformities in the feed:\n- " + "\n- ".join(exchange.errors)
+        f"le DMP a répondu {exchange.registry_status!r} (HTTP {exchange.status}) à l'alimentation ITI-41 du SUT, "
+        f"Success attendu ; ses constats :\n- " + "\n- ".join(exchange.errors or ["(aucun)"]))
+    assert not exchange.errors, ("le DMP a relevé des non-conformités dans l'alimentation du SUT :\n- "
+                                 + "\n- ".join(exchange.errors))
 
 
 @then("les métadonnées versées décrivent le document produit")
@@ -112,27 +131,27 @@ def metadata_describe_document(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     exchange = _last_feed(dmp, ctx)
     document: ProducedDocument = last_document(ctx)
     body = exchange.request_body
-    assert body is not None, "the ITI-41 request could not be read"
+    assert body is not None, "la requête ITI-41 du SUT est illisible"
     entries = parse_entries(body)
-    assert len(entries) == 1, f"expected one DocumentEntry in the feed, found {len(entries)}"
+    assert len(entries) == 1, f"l'alimentation du SUT contient {len(entries)} fiches DocumentEntry, une seule attendue"
     entry = entries[0]
     sent = exchange.documents_sent()
     assert sent.get(entry.entry_id) == document.xml, (
-        "the document sent in ITI-41 is not, byte for byte, the document the SUT produced")
+        "le document envoyé par le SUT en ITI-41 n'est pas, octet pour octet, celui qu'il a produit")
     doc_id = cda.document_id(document.root)
-    assert doc_id, "the produced document has no id"
+    assert doc_id, "le document produit par le SUT n'a pas d'identifiant (ClinicalDocument/id)"
     expected_unique = f"{doc_id[0]}^{doc_id[1]}" if doc_id[1] else doc_id[0]
     code = document.root.find("{urn:hl7-org:v3}code")
     checks = {
         "uniqueId": (entry.unique_id, expected_unique),
-        "patientId": (entry.patient_id, patient_id(_identity(ctx))),
+        "patientId": (entry.patient_id, patient_id(dmp_identity(ctx))),
         "typeCode": (entry.type_code, (code.get("code"), code.get("codeSystem")) if code is not None else None),
         "hash": ((entry.hash or "").lower(), hashlib.sha1(document.xml).hexdigest()),
         "size": (entry.size, str(len(document.xml))),
     }
-    wrong = [f"{name}: sent {sent_value!r}, expected {expected!r}" for name, (sent_value, expected) in checks.items()
+    wrong = [f"{name} : envoyé {sent_value!r}, attendu {expected!r}" for name, (sent_value, expected) in checks.items()
              if sent_value != expected]
-    assert not wrong, "the DocumentEntry does not describe the document:\n- " + "\n- ".join(wrong)
+    assert not wrong, "la fiche DocumentEntry envoyée par le SUT ne décrit pas le document :\n- " + "\n- ".join(wrong)
 
 
 @then("le dernier lot versé remplace la fiche du premier document (RPLC)")
@@ -140,49 +159,62 @@ def replaces_first(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     from segur_harness.mocks.dmp.protocol import NS_RIM, RPLC
 
     first = fed_entries(ctx)[0] if fed_entries(ctx) else None
-    assert first and first.get("entry_uuid"), f"the first feed gave no entry_uuid: {first}"
+    assert first and first.get("entry_uuid"), f"le premier envoi du SUT n'a pas donné d'entryUUID : {first}"
     body = _last_feed(dmp, ctx).request_body
-    assert body is not None, "the ITI-41 request could not be read"
+    assert body is not None, "la requête ITI-41 du SUT est illisible"
     targets = [a.get("targetObject") for a in body.iter(f"{{{NS_RIM}}}Association")
                if a.get("associationType") == RPLC]
     assert first["entry_uuid"] in targets, (
-        f"the new version's feed carries no RPLC association to the first entry {first['entry_uuid']} "
-        f"(RPLC targets: {targets})")
+        f"l'alimentation de la nouvelle version ne porte pas d'association RPLC vers la première fiche "
+        f"{first['entry_uuid']} (cibles RPLC : {targets}), l'exigence la demande")
+
+
+def unique_id_of(document: ProducedDocument) -> str:
+    """The XDS uniqueId of a produced document: its ClinicalDocument/id (root, or root^extension)."""
+    doc_id = cda.document_id(document.root)
+    assert doc_id, "le document produit par le SUT n'a pas d'identifiant (ClinicalDocument/id)"
+    return f"{doc_id[0]}^{doc_id[1]}" if doc_id[1] else doc_id[0]
 
 
 def _entry_of(document: ProducedDocument) -> dict[str, Any]:
-    doc_id = cda.document_id(document.root)
-    assert doc_id, "the produced document has no id"
-    unique = f"{doc_id[0]}^{doc_id[1]}" if doc_id[1] else doc_id[0]
+    unique = unique_id_of(document)
     entry = registry_entry(unique)
-    assert entry is not None, f"the DMP holds no entry for the document {unique}"
+    assert entry is not None, f"le DMP ne détient aucune fiche pour le document {unique}"
     return entry
 
 
 @then("le DMP présente la fiche du premier document comme obsolète")
 def first_deprecated(ctx: ScenarioContext) -> None:
     entry = _entry_of(documents_of(ctx)[0])
-    assert entry["status"] == "Deprecated", f"the first document's entry is {entry['status']}, expected Deprecated"
+    assert entry["status"] == "Deprecated", (
+        f"la fiche du premier document est {entry['status']} dans le DMP, l'exigence demande Deprecated (remplacée)")
 
 
 @then(parsers.parse("le DMP présente la fiche du document comme \"{word}\""))
 def entry_status(ctx: ScenarioContext, word: str) -> None:
     expected = STATUS_WORDS.get(word)
-    assert expected, f"unknown status wording {word!r} in the feature (known: {', '.join(STATUS_WORDS)})"
+    if not expected:
+        raise HarnessError(f"problème du banc de test : statut « {word} » inconnu dans la fonctionnalité "
+                           f"(connus : {', '.join(STATUS_WORDS)})")
     entry = _entry_of(last_document(ctx))
-    assert entry["status"] == expected, f"the document's DMP entry is {entry['status']}, expected {expected}"
+    assert entry["status"] == expected, (
+        f"la fiche du document est {entry['status']} dans le DMP, l'exigence demande {expected} ({word})")
 
 
 @then(parsers.parse("le DMP présente la fiche du document avec la confidentialité \"{code}\""))
 def entry_has_confidentiality(ctx: ScenarioContext, code: str) -> None:
     entry = _entry_of(last_document(ctx))
-    assert code in entry["confidentiality"], f"the DMP entry's confidentiality is {entry['confidentiality']}"
+    assert code in entry["confidentiality"], (
+        f"la fiche du document porte la confidentialité {entry['confidentiality']} dans le DMP, sans {code} "
+        "que l'exigence demande")
 
 
 @then(parsers.parse("le DMP présente la fiche du document sans la confidentialité \"{code}\""))
 def entry_lacks_confidentiality(ctx: ScenarioContext, code: str) -> None:
     entry = _entry_of(last_document(ctx))
-    assert code not in entry["confidentiality"], f"the DMP entry's confidentiality is {entry['confidentiality']}"
+    assert code not in entry["confidentiality"], (
+        f"la fiche du document porte la confidentialité {entry['confidentiality']} dans le DMP, avec {code} "
+        "que l'exigence exclut")
 
 
 def _listed_unique_ids(ctx: ScenarioContext) -> list[str]:
@@ -192,55 +224,62 @@ def _listed_unique_ids(ctx: ScenarioContext) -> list[str]:
 @then("la liste des documents du DMP présentée par le SUT ne contient pas ce document")
 def not_listed(ctx: ScenarioContext) -> None:
     unique = _entry_of(last_document(ctx))["unique_id"]
-    assert unique not in _listed_unique_ids(ctx), f"the SUT still lists the document {unique}"
+    assert unique not in _listed_unique_ids(ctx), (
+        f"le SUT présente encore le document {unique} parmi les documents du DMP, l'exigence demande qu'il ne le "
+        "présente plus")
 
 
 @then("la liste des documents du DMP présentée par le SUT contient ce document")
 def is_listed(ctx: ScenarioContext) -> None:
     unique = _entry_of(last_document(ctx))["unique_id"]
-    assert unique in _listed_unique_ids(ctx), f"the SUT does not list the document {unique}: {_listed_unique_ids(ctx)}"
+    assert unique in _listed_unique_ids(ctx), (
+        f"le SUT ne présente pas le document {unique} parmi les documents du DMP ({_listed_unique_ids(ctx)})")
 
 
 @then("chaque requête reçue par le DMP porte un VIHF signé, valide et complet")
 def vihf_valid(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     found = dmp_exchanges(dmp, ctx)
-    assert found, "the SUT sent no request to the DMP"
+    assert found, "le SUT n'a envoyé aucune requête au DMP"
     for exchange in found:
         assertion = exchange.assertion
-        assert assertion is not None, f"{exchange.operation} #{exchange.id} carries no VIHF assertion"
+        assert assertion is not None, f"{exchange.operation} n°{exchange.id} du SUT ne porte pas d'assertion VIHF"
         assert assertion.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None, (
-            f"{exchange.operation} #{exchange.id}: the VIHF is not signed")
+            f"{exchange.operation} n°{exchange.id} : le VIHF du SUT n'est pas signé, l'exigence demande qu'il le soit")
         vihf_errors = [e for e in exchange.errors if "VIHF" in e.split(":", 1)[0]]
-        assert not vihf_errors, f"{exchange.operation} #{exchange.id}: the DMP refused the VIHF:\n- " + "\n- ".join(
-            vihf_errors)
-        assert exchange.status == 200, f"{exchange.operation} #{exchange.id} answered HTTP {exchange.status}"
+        assert not vihf_errors, (f"{exchange.operation} n°{exchange.id} : le DMP a refusé le VIHF du SUT :\n- "
+                                 + "\n- ".join(vihf_errors))
+        assert exchange.status == 200, (
+            f"{exchange.operation} n°{exchange.id} : le DMP a répondu HTTP {exchange.status} au SUT, 200 attendu")
 
 
 @then("le VIHF de chaque requête reçue par le DMP désigne le patient de la requête")
 def vihf_patient(dmp: MockAdmin, ctx: ScenarioContext) -> None:
-    expected = patient_id(_identity(ctx))
+    expected = patient_id(dmp_identity(ctx))
     found = dmp_exchanges(dmp, ctx)
-    assert found, "the SUT sent no request to the DMP"
+    assert found, "le SUT n'a envoyé aucune requête au DMP"
     wrong = [(e.operation, e.vihf_text(RESOURCE_ID)) for e in found if e.vihf_text(RESOURCE_ID) != expected]
-    assert not wrong, f"VIHF resource-id differs from the patient {expected}: {wrong}"
+    assert not wrong, f"le resource-id du VIHF envoyé par le SUT n'est pas le patient {expected} : {wrong}"
 
 
 @then("la trace des appels DMP du SUT correspond aux requêtes reçues par le DMP")
 def trace_matches(sut: AdapterClient, dmp: MockAdmin, ctx: ScenarioContext) -> None:
     traced = sut.dmp_calls(ctx.require_identity())
     found = dmp_exchanges(dmp, ctx)
-    assert found, "the SUT sent no request to the DMP: nothing to trace"
+    assert found, "le SUT n'a envoyé aucune requête au DMP : rien à tracer"
     sent = [(e.operation, e.message_id) for e in found]
     traced_calls = [(t.get("transaction"), t.get("message_id")) for t in traced]
-    assert traced_calls == sent, f"the SUT traced {traced_calls}, the DMP received {sent}"
+    assert traced_calls == sent, (
+        f"le SUT a tracé {traced_calls}, le DMP a reçu {sent} : l'exigence demande que chaque appel soit tracé")
     for number, entry in enumerate(traced, start=1):
-        assert entry.get("user") == ctx.user, f"traced call #{number}: user {entry.get('user')!r}, expected {ctx.user}"
-        assert entry.get("started_at") and entry.get("result"), f"traced call #{number} lacks its date or result"
+        assert entry.get("user") == ctx.user, (
+            f"appel tracé n°{number} : utilisateur {entry.get('user')!r}, {ctx.user} attendu")
+        assert entry.get("started_at") and entry.get("result"), (
+            f"l'appel tracé n°{number} n'a pas de date ou de résultat")
 
 
 def _last_search(dmp: MockAdmin, ctx: ScenarioContext) -> DmpExchange:
     searches = _of(dmp_exchanges(dmp, ctx), "ITI-18")
-    assert searches, "the DMP received no ITI-18 search"
+    assert searches, "le DMP n'a reçu aucune recherche ITI-18 du SUT"
     return searches[-1]
 
 
@@ -248,37 +287,39 @@ def _last_search(dmp: MockAdmin, ctx: ScenarioContext) -> DmpExchange:
 def list_is_dmp_answer(dmp: MockAdmin, ctx: ScenarioContext) -> None:
     returned = sorted(_last_search(dmp, ctx).unique_ids_returned())
     shown = sorted(_listed_unique_ids(ctx))
-    assert shown == returned, f"the SUT shows {shown}, the DMP returned {returned}"
+    assert shown == returned, f"le SUT présente {shown}, le DMP a renvoyé {returned} : la liste doit être celle du DMP"
 
 
 @then("la liste ne contient aucun document masqué aux professionnels, archivé ou supprimé")
 def list_hides_restricted(ctx: ScenarioContext) -> None:
     from .dmp_wire import registry_entries
 
-    restricted = [e for e in registry_entries(patient_id(_identity(ctx)))
+    restricted = [e for e in registry_entries(patient_id(dmp_identity(ctx)))
                   if e["status"] in ("Deleted", "Archived") or "MASQUE_PS" in e["confidentiality"]]
-    assert restricted, "set-up: the DMP fixture holds no masked, archived or deleted document for this patient"
+    if not restricted:
+        raise HarnessError("problème du banc de test : les données du mock DMP n'ont aucun document masqué, archivé "
+                           "ou supprimé pour ce patient")
     shown = set(_listed_unique_ids(ctx))
     leaked = [(e["unique_id"], e["status"], e["confidentiality"]) for e in restricted if e["unique_id"] in shown]
-    assert not leaked, f"the SUT shows documents the DMP does not present to a professional: {leaked}"
+    assert not leaked, f"le SUT présente des documents que le DMP ne présente pas à un professionnel : {leaked}"
 
 
 @then("le document reçu par le SUT est identique à celui que le DMP a renvoyé")
 def retrieved_identical(sut: AdapterClient, dmp: MockAdmin, ctx: ScenarioContext) -> None:
     unique = ctx.extra.get("dmp_retrieved_unique_id")
     retrieves = _of(dmp_exchanges(dmp, ctx), "ITI-43")
-    assert retrieves, "the DMP received no ITI-43 retrieve"
+    assert retrieves, "le DMP n'a reçu aucune récupération ITI-43 du SUT"
     returned = retrieves[-1].documents_returned().get(str(unique))
-    assert returned, f"the DMP's ITI-43 answer holds no document {unique}"
+    assert returned, f"la réponse ITI-43 du DMP ne contient pas le document {unique}"
     received = [d for d in sut.received_documents() if d.get("channel") == "DMP"]
-    assert received, "the SUT holds no document received from the DMP"
+    assert received, "le SUT ne détient aucun document reçu du DMP"
     held = sut.received_document_cda(received[-1]["id"])
-    assert held == returned, "the document the SUT holds is not, byte for byte, the one the DMP returned"
+    assert held == returned, "le document que détient le SUT n'est pas, octet pour octet, celui que le DMP a renvoyé"
 
 
 @then(parsers.parse("le VIHF des requêtes de consultation déclare l'accès \"{purpose}\""))
 def consultation_purpose(dmp: MockAdmin, ctx: ScenarioContext, purpose: str) -> None:
     found = [e for e in dmp_exchanges(dmp, ctx) if e.operation in ("ITI-18", "ITI-43")]
-    assert found, "the SUT made no consultation request to the DMP"
+    assert found, "le SUT n'a fait aucune requête de consultation au DMP"
     wrong = [(e.operation, e.vihf_code(PURPOSE_OF_USE)) for e in found if e.vihf_code(PURPOSE_OF_USE) != purpose]
-    assert not wrong, f"consultation requests declare another purposeofuse than {purpose}: {wrong}"
+    assert not wrong, f"les requêtes de consultation du SUT déclarent un autre purposeofuse que {purpose} : {wrong}"

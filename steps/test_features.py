@@ -13,8 +13,10 @@ from pytest_bdd import scenarios
 import segur_harness.features
 from segur_harness.steps.cda_document_steps import *  # noqa: F403 - step definitions are fixtures
 from segur_harness.steps.cda_inbox_steps import *  # noqa: F403
+from segur_harness.steps.dmp_dossier_steps import *  # noqa: F403
 from segur_harness.steps.dmp_psc_steps import *  # noqa: F403
 from segur_harness.steps.dmp_steps import *  # noqa: F403
+from segur_harness.steps.dmp_views_steps import *  # noqa: F403
 from segur_harness.steps.dmp_wire_steps import *  # noqa: F403
 from segur_harness.steps.ins_identity_steps import *  # noqa: F403
 from segur_harness.steps.ins_search_steps import *  # noqa: F403

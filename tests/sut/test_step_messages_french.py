@@ -23,9 +23,9 @@ import segur_harness.steps
 STEPS_DIR = Path(segur_harness.steps.__file__).resolve().parent
 ENGLISH = re.compile(r"\b(?:the|did not|does not|is not|was|were|expected|should|must|missing|found|got|no|has|"
                      r"unknown|received|sent|answered|says)\b", re.IGNORECASE)
-KNOWN_ENGLISH = {"dmp_psc_steps.py", "dmp_steps.py", "dmp_wire_steps.py"}
-"""Known exception: the DMP steps belong to another engineer, who is translating them. Remove a file from
-this set once its messages are French (the test then keeps it French)."""
+KNOWN_ENGLISH: set[str] = set()
+"""Known exceptions (files still being translated). Remove a file from this set once its messages are French
+(the test then keeps it French); the DMP steps are French now."""
 PYTEST_REPORTING = {"fail", "skip", "xfail"}
 
 
