@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 from pytest_bdd import parsers, then, when
 
+from segur_harness.errors import HarnessError
 from segur_harness.validation import Engine, FileResult, Layer, LayerStatus
 from segur_harness.validation.remote import RemoteEngine
 from segur_harness.xmlsafe import parse_xml
@@ -39,7 +40,7 @@ def documents_of(ctx: ScenarioContext) -> list[ProducedDocument]:
 def last_document(ctx: ScenarioContext) -> ProducedDocument:
     documents = documents_of(ctx)
     if not documents:
-        raise AssertionError("problème du banc de test : le logiciel n'a produit aucun document dans ce scénario "
+        raise HarnessError("problème du banc de test : le logiciel n'a produit aucun document dans ce scénario "
                              "(étape « Quand le SUT produit… » manquante)")
     return documents[-1]
 
@@ -80,7 +81,8 @@ def document_replaced(sut: AdapterClient, ctx: ScenarioContext, cda_engine: Engi
 
 
 def _report(document: ProducedDocument) -> FileResult:
-    assert document.report is not None, "problème du banc de test : le document n'a pas été validé à sa récupération"
+    if document.report is None:
+        raise HarnessError("problème du banc de test : le document n'a pas été validé à sa récupération")
     return document.report
 
 
@@ -166,7 +168,8 @@ def document_without_ins(sut: AdapterClient, ctx: ScenarioContext) -> None:
 @then("les documents produits ont des identifiants uniques distincts")
 def documents_unique_ids(ctx: ScenarioContext) -> None:
     documents = documents_of(ctx)
-    assert len(documents) >= 2, "problème du banc de test : le scénario doit produire au moins deux documents"
+    if len(documents) < 2:
+        raise HarnessError("problème du banc de test : le scénario doit produire au moins deux documents")
     ids = [cda.document_id(d.root) for d in documents]
     assert all(ids), f"un document n'a pas de ClinicalDocument/id : {[cda.describe(i) for i in ids]}"
     bad = [cda.describe(i) for i in ids if i and not cda.is_oid(i[0])]
@@ -180,7 +183,8 @@ def documents_unique_ids(ctx: ScenarioContext) -> None:
 @then("la nouvelle version garde le setId, incrémente le numéro de version et remplace la précédente")
 def replacement_versioned(ctx: ScenarioContext) -> None:
     documents = documents_of(ctx)
-    assert len(documents) >= 2, "problème du banc de test : le scénario doit produire un document puis le corriger"
+    if len(documents) < 2:
+        raise HarnessError("problème du banc de test : le scénario doit produire un document puis le corriger")
     old, new = documents[-2].root, documents[-1].root
     assert cda.document_id(new) != cda.document_id(old), (
         f"la version corrigée reprend l'id {cda.describe(cda.document_id(old))} : chaque version doit avoir un "

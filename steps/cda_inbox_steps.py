@@ -9,6 +9,7 @@ from typing import Any
 from lxml import etree
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.errors import HarnessError
 from segur_harness.xmlsafe import parse_xml
 
 from . import cda_checks as cda
@@ -36,8 +37,9 @@ def next_version(document: bytes) -> bytes:
     root = parse_xml(document)
     previous = root.find(HL7 + "id")
     version = root.find(HL7 + "versionNumber")
-    assert previous is not None and version is not None, (
-        "problème du banc de test : le document de référence n'a pas d'id ou de versionNumber")
+    if previous is None or version is None:
+        raise HarnessError(
+            "problème du banc de test : le document de référence n'a pas d'id ou de versionNumber")
     previous_root = previous.get("root")
     previous.attrib.clear()
     previous.set("root", f"2.25.{uuid.uuid4().int}")
@@ -54,8 +56,10 @@ def next_version(document: bytes) -> bytes:
 @given("une version corrigée de ce document émise par son auteur")
 def corrected_version(ctx: ScenarioContext) -> None:
     documents = _received(ctx)
-    assert documents, (
-        "problème du banc de test : aucun document reçu à corriger (étape « le document CDA … émis par … » manquante)")
+    if not documents:
+        raise HarnessError(
+            "problème du banc de test : aucun document reçu à corriger "
+            "(étape « le document CDA … émis par … » manquante)")
     documents.append(next_version(documents[-1]))
 
 
@@ -67,23 +71,25 @@ def _receive(sut: AdapterClient, ctx: ScenarioContext, document: bytes, channel:
 @when(parsers.parse("le SUT reçoit ce document par \"{channel}\""))
 def receive_last(sut: AdapterClient, ctx: ScenarioContext, channel: str) -> None:
     documents = _received(ctx)
-    assert documents, (
-        "problème du banc de test : aucun document à envoyer (étape « le document CDA … émis par … » manquante)")
+    if not documents:
+        raise HarnessError(
+            "problème du banc de test : aucun document à envoyer (étape « le document CDA … émis par … » manquante)")
     _receive(sut, ctx, documents[-1], channel)
 
 
 @when(parsers.parse("le SUT reçoit la version d'origine par \"{channel}\""))
 def receive_first(sut: AdapterClient, ctx: ScenarioContext, channel: str) -> None:
     documents = _received(ctx)
-    assert documents, (
-        "problème du banc de test : aucun document à envoyer (étape « le document CDA … émis par … » manquante)")
+    if not documents:
+        raise HarnessError(
+            "problème du banc de test : aucun document à envoyer (étape « le document CDA … émis par … » manquante)")
     _receive(sut, ctx, documents[0], channel)
 
 
 def _last_reception(ctx: ScenarioContext) -> dict[str, Any]:
     receptions = ctx.extra.get("receptions")
     if not receptions:
-        raise AssertionError("problème du banc de test : le logiciel n'a reçu aucun document dans ce scénario "
+        raise HarnessError("problème du banc de test : le logiciel n'a reçu aucun document dans ce scénario "
                              "(étape « Quand le SUT reçoit… » manquante)")
     return receptions[-1]
 
@@ -91,9 +97,10 @@ def _last_reception(ctx: ScenarioContext) -> dict[str, Any]:
 @then(parsers.parse("la réception se conclut par \"{wording}\""))
 def reception_outcome(ctx: ScenarioContext, wording: str) -> None:
     expected = OUTCOMES.get(wording)
-    assert expected, (
-        f"problème du banc de test : libellé de résultat inconnu {wording!r} dans le fichier .feature "
-        f"(libellés connus : {', '.join(OUTCOMES)})")
+    if not expected:
+        raise HarnessError(
+            f"problème du banc de test : libellé de résultat inconnu {wording!r} dans le fichier .feature "
+            f"(libellés connus : {', '.join(OUTCOMES)})")
     reply = _last_reception(ctx)
     assert reply.get("outcome") == expected, (
         f"la réception doit se conclure par {expected} ({wording}), le logiciel indique {reply.get('outcome')!r} : "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from segur_harness.errors import HarnessError
+
 DEFAULT_USER = "harness.operateur"
 
 
@@ -22,12 +24,12 @@ class ScenarioContext:
 
     def require_identity(self) -> str:
         if self.identity_id is None:
-            raise AssertionError("problème du banc de test : aucune identité n'a été créée dans ce scénario "
+            raise HarnessError("problème du banc de test : aucune identité n'a été créée dans ce scénario "
                                  "(étape « Étant donné » manquante)")
         return self.identity_id
 
     def require_search(self) -> dict[str, Any]:
         if self.search is None:
-            raise AssertionError("problème du banc de test : aucune recherche INSi n'a été lancée dans ce scénario "
+            raise HarnessError("problème du banc de test : aucune recherche INSi n'a été lancée dans ce scénario "
                                  "(étape « Quand » manquante)")
         return self.search

@@ -13,6 +13,7 @@ from typing import Any
 
 import segur_harness.fixtures
 from segur_harness.config import store_path
+from segur_harness.errors import HarnessError
 from segur_harness.store import Exchange, Finding, Store
 from segur_harness.validation import FileResult
 
@@ -25,7 +26,7 @@ def content_for(kind: str) -> dict[str, Any]:
     """The clinical content of fixtures/documents/<kind>.toml (kind LDL-SES -> ldl_ses.toml)."""
     path = DOCUMENTS_DIR / (kind.lower().replace("-", "_") + ".toml")
     if not path.is_file():
-        raise AssertionError(f"problème du banc de test : pas de contenu de référence pour le type de document "
+        raise HarnessError(f"problème du banc de test : pas de contenu de référence pour le type de document "
                              f"{kind!r} ({path})")
     return tomllib.loads(path.read_text(encoding="utf-8")).get("content", {})
 
@@ -33,7 +34,7 @@ def content_for(kind: str) -> dict[str, Any]:
 def received_document(name: str) -> bytes:
     path = RECEIVED_DIR / name
     if not path.is_file():
-        raise AssertionError(f"problème du banc de test : pas de document reçu de référence {name!r} dans "
+        raise HarnessError(f"problème du banc de test : pas de document reçu de référence {name!r} dans "
                              f"{RECEIVED_DIR}")
     return path.read_bytes()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.errors import HarnessError
+
 from .adapter import AdapterClient
 from .context import ScenarioContext
 from .tables import traits_payload
@@ -78,9 +80,10 @@ def identity_first_names(sut: AdapterClient, ctx: ScenarioContext, names: str) -
 
 @then("l'identité transmise ne contient pas d'INS")
 def export_without_ins(ctx: ScenarioContext) -> None:
-    assert ctx.export is not None, (
-        "problème du banc de test : aucune identité n'a été transmise dans ce scénario "
-        "(étape « Quand le SUT transmet cette identité » manquante)")
+    if ctx.export is None:
+        raise HarnessError(
+            "problème du banc de test : aucune identité n'a été transmise dans ce scénario "
+            "(étape « Quand le SUT transmet cette identité » manquante)")
     assert not ctx.export.get("ins"), (
         f"le logiciel transmet l'INS d'une identité au statut {ctx.export.get('identity_status')!r} "
         f"(seule une identité qualifiée peut être transmise avec son INS) : {ctx.export.get('ins')}"
@@ -89,9 +92,10 @@ def export_without_ins(ctx: ScenarioContext) -> None:
 
 @then(parsers.parse("l'identité transmise contient l'INS \"{matricule}\" de clé \"{key}\" et d'OID \"{oid}\""))
 def export_with_ins(ctx: ScenarioContext, matricule: str, key: str, oid: str) -> None:
-    assert ctx.export is not None, (
-        "problème du banc de test : aucune identité n'a été transmise dans ce scénario "
-        "(étape « Quand le SUT transmet cette identité » manquante)")
+    if ctx.export is None:
+        raise HarnessError(
+            "problème du banc de test : aucune identité n'a été transmise dans ce scénario "
+            "(étape « Quand le SUT transmet cette identité » manquante)")
     ins = ctx.export.get("ins")
     assert ins, f"le logiciel ne transmet aucun INS pour une identité au statut {ctx.export.get('identity_status')!r}"
     got = (ins.get("matricule"), ins.get("key"), ins.get("oid"))
@@ -101,9 +105,10 @@ def export_with_ins(ctx: ScenarioContext, matricule: str, key: str, oid: str) ->
 
 @then(parsers.parse("l'identité transmise a le statut \"{status}\""))
 def export_status(ctx: ScenarioContext, status: str) -> None:
-    assert ctx.export is not None, (
-        "problème du banc de test : aucune identité n'a été transmise dans ce scénario "
-        "(étape « Quand le SUT transmet cette identité » manquante)")
+    if ctx.export is None:
+        raise HarnessError(
+            "problème du banc de test : aucune identité n'a été transmise dans ce scénario "
+            "(étape « Quand le SUT transmet cette identité » manquante)")
     assert ctx.export.get("identity_status") == status, (
         f"l'identité transmise doit avoir le statut {status}, le logiciel transmet le statut "
         f"{ctx.export.get('identity_status')!r}"

@@ -20,6 +20,7 @@ from email.utils import format_datetime, localtime
 
 from lxml import etree
 
+from segur_harness.errors import HarnessError
 from segur_harness.ins.oids import in_ins_arc
 from segur_harness.ins.patient_id import xds_patient_id
 from segur_harness.xmlsafe import parse_xml
@@ -46,7 +47,8 @@ def with_new_id(cda: bytes) -> bytes:
     """The same CDA under a fresh ClinicalDocument/id: a document that another professional issued."""
     root = parse_xml(cda)
     ident = root.find(HL7 + "id")
-    assert ident is not None, "problème du banc de test : le CDA n'a pas de ClinicalDocument/id"
+    if ident is None:
+        raise HarnessError("problème du banc de test : le CDA n'a pas de ClinicalDocument/id")
     ident.attrib.clear()
     ident.set("root", f"2.25.{uuid.uuid4().int}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.errors import HarnessError
 from segur_harness.validation import Engine
 from segur_harness.validation.remote import RemoteEngine
 
@@ -59,9 +60,10 @@ def colleague_sends_fixture(mss_imap: MockAdmin, ctx: ScenarioContext, name: str
 @given("le confrère a renvoyé le même message")
 def colleague_resends(mss_imap: MockAdmin, ctx: ScenarioContext) -> None:
     cda = ctx.extra.get("mss_colleague_cda")
-    assert cda, (
-        "problème du banc de test : aucun message n'a été envoyé au logiciel auparavant "
-        "(étape « un confrère a envoyé au SUT … » manquante)")
+    if not cda:
+        raise HarnessError(
+            "problème du banc de test : aucun message n'a été envoyé au logiciel auparavant "
+            "(étape « un confrère a envoyé au SUT … » manquante)")
     _deliver(mss_imap, ctx, cda)
 
 
@@ -76,9 +78,10 @@ def sync_mailbox(sut: AdapterClient, mocks: dict[str, MockAdmin], ctx: ScenarioC
 @then("le SUT a vérifié auprès d'INSi l'INS du patient du document reçu")
 def insi_checked_on_reception(insi: MockAdmin, ctx: ScenarioContext) -> None:
     before = ctx.extra.get("insi_before_sync")
-    assert before is not None, (
-        "problème du banc de test : le logiciel n'a pas relevé sa boîte aux lettres dans ce scénario "
-        "(étape « le SUT relève » manquante)")
+    if before is None:
+        raise HarnessError(
+            "problème du banc de test : le logiciel n'a pas relevé sa boîte aux lettres dans ce scénario "
+            "(étape « le SUT relève » manquante)")
     during = [read_exchange(e) for e in insi.exchanges(ctx.scenario_id)][before:]
     assert during, (
         "le logiciel a classé ou refusé le document reçu sans interroger INSi sur son patient")
@@ -102,9 +105,10 @@ def message_left_unread(mss_imap: MockAdmin, mss_smtp: MockAdmin, ctx: ScenarioC
 
 def _received(ctx: ScenarioContext) -> list[dict[str, Any]]:
     sync = ctx.extra.get("mss_sync")
-    assert sync is not None, (
-        "problème du banc de test : le logiciel n'a pas relevé sa boîte aux lettres dans ce scénario "
-        "(étape « le SUT relève » manquante)")
+    if sync is None:
+        raise HarnessError(
+            "problème du banc de test : le logiciel n'a pas relevé sa boîte aux lettres dans ce scénario "
+            "(étape « le SUT relève » manquante)")
     return list(sync.get("received") or [])
 
 
@@ -119,9 +123,10 @@ def _for_delivered(ctx: ScenarioContext) -> list[dict[str, Any]]:
 @then(parsers.parse("le message reçu se conclut par \"{wording}\""))
 def received_outcome(ctx: ScenarioContext, wording: str) -> None:
     expected = RECEIVED.get(wording)
-    assert expected, (
-        f"problème du banc de test : libellé inconnu {wording!r} dans le fichier .feature "
-        f"(libellés connus : {', '.join(RECEIVED)})")
+    if not expected:
+        raise HarnessError(
+            f"problème du banc de test : libellé inconnu {wording!r} dans le fichier .feature "
+            f"(libellés connus : {', '.join(RECEIVED)})")
     [entry] = _for_delivered(ctx)[:1]
     assert entry.get("outcome") == expected, (
         f"le message reçu doit se conclure par {expected} ({wording}), le logiciel indique "

@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
+from segur_harness.errors import HarnessError
 from segur_harness.ins.rniv import may_share_ins
 from segur_harness.xmlsafe import parse_xml
 
@@ -35,16 +36,16 @@ SUBJECT = re.compile(r"^XDM/1\.0/DDM\+\S.* \d{2}/\d{2}/\d{4}$")
 def mss_outcome(ctx: ScenarioContext) -> dict[str, Any]:
     outcome = ctx.extra.get("mss_outcome")
     if outcome is None:
-        raise AssertionError("problème du banc de test : le logiciel n'a rien envoyé par MSSanté dans ce scénario "
+        raise HarnessError("problème du banc de test : le logiciel n'a rien envoyé par MSSanté dans ce scénario "
                              "(étape « Quand le SUT envoie » manquante)")
     return outcome
 
 
 def _identity(ctx: ScenarioContext) -> dict[str, Any]:
     identity = ctx.extra.get("dmp_identity")
-    assert identity, (
-        "problème du banc de test : aucun patient n'a été mis en place dans ce scénario "
-        "(étape « le patient … a une identité » manquante)")
+    if not identity:
+        raise HarnessError("problème du banc de test : aucun patient n'a été mis en place dans ce scénario "
+                           "(étape « le patient … a une identité » manquante)")
     return identity
 
 

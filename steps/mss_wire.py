@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
+from segur_harness.errors import HarnessError
 from segur_harness.ins.oids import in_ins_arc
 from segur_harness.mocks.mss.directory import Directory
 from segur_harness.mocks.mss.settings import FIXTURES
@@ -41,7 +42,7 @@ def mailbox_of(rpps: str) -> str:
     for box in directory().by_address.values():
         if box.kind == "professional" and rpps in box.owners:
             return box.address
-    raise AssertionError(f"problème du banc de test : pas de boîte aux lettres personnelle pour le RPPS {rpps} dans "
+    raise HarnessError(f"problème du banc de test : pas de boîte aux lettres personnelle pour le RPPS {rpps} dans "
                          f"fixtures/mss/directory.toml")
 
 

@@ -49,6 +49,10 @@ SESSION_INSI_TIMEOUT_SECONDS = 2.0
 _session: dict[str, Any] = {}
 
 
+HARNESS_PROBLEM = "problème du banc de test : "
+"""How step messages open when the feature or the harness, not the SUT, is at fault (said once in the reason)."""
+
+
 def broken_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
     """Why this exception makes the scenario broken, or None when it is the SUT's failure (or a skip)."""
     exc = excinfo.value
@@ -56,7 +60,7 @@ def broken_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
         return None
     first_line = (str(exc).strip().splitlines() or [""])[0][:500]
     if isinstance(exc, HarnessError):
-        return f"banc de test : {first_line}"
+        return f"banc de test : {first_line.removeprefix(HARNESS_PROBLEM)}"
     entry = excinfo.traceback[-1] if excinfo.traceback else None
     where = f" à {entry.path}:{entry.lineno + 1}" if entry is not None else ""
     return f"erreur dans le code du banc de test{where} : {type(exc).__name__}: {first_line}"

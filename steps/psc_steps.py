@@ -25,7 +25,7 @@ def professional(ctx: ScenarioContext) -> tuple[str, str]:
     """(RPPS, personal mailbox) of the professional logged in with PSC in this scenario."""
     rpps = ctx.extra.get("psc_rpps")
     if not rpps:
-        raise AssertionError("problème du banc de test : aucun professionnel connecté par Pro Santé Connect dans ce "
+        raise HarnessError("problème du banc de test : aucun professionnel connecté par Pro Santé Connect dans ce "
                              "scénario (étape « le professionnel de RPPS … est connecté par Pro Santé Connect » "
                              "manquante)")
     return rpps, mailbox_of(rpps)

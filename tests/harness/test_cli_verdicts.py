@@ -76,6 +76,8 @@ def test_broken_reason_blames_the_harness_only_for_harness_errors() -> None:
     assert broken_reason(_info(pytest.skip.Exception("no pack"))) is None
     assert broken_reason(_info(HarnessError("simulateur dmp : connection refused"))) == (
         "banc de test : simulateur dmp : connection refused")
+    assert broken_reason(_info(HarnessError("problème du banc de test : étape « Quand » manquante"))) == (
+        "banc de test : étape « Quand » manquante")  # a feature or set-up mistake: never the SUT's failure
     reason = broken_reason(_info(KeyError("calls")))
     assert reason is not None and reason.startswith("erreur dans le code du banc de test à ") and "KeyError" in reason
 

@@ -93,3 +93,19 @@ def test_step_messages_are_french(name: str) -> None:
 def test_the_scan_covers_the_steps() -> None:
     counted = sum(len(list(messages(p.read_text(encoding="utf-8")))) for p in STEPS_DIR.glob("*.py"))
     assert counted > 150, f"only {counted} failure messages found in {STEPS_DIR}: is the scan still reading them?"
+
+
+def test_harness_problems_are_never_assertions() -> None:
+    """« problème du banc de test » messages blame the feature or the harness: HarnessError (broken), not a failure."""
+    offenders = []
+    for path in sorted(STEPS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            message = None
+            if isinstance(node, ast.Assert):
+                message = node.msg
+            elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and getattr(
+                    node.exc.func, "id", None) == "AssertionError" and node.exc.args:
+                message = node.exc.args[0]
+            if message is not None and "problème du banc de test" in ast.unparse(message):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
