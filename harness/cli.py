@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_args(check)
     check.add_argument("--defect", action="append", default=[], help="only this defect (repeatable)")
     check.add_argument("--json", type=Path, help="also write the matrix as JSON")
+    check.add_argument("--full", action="store_true",
+                       help="run every defect against its whole section (default: per scenario, one of the defects "
+                            "recorded as failing it, fixtures/selfcheck/kills.json)")
+    check.add_argument("--record", action="store_true",
+                       help="with --full's matrix, rewrite fixtures/selfcheck/kills.json (implies --full)")
 
     validate = _command(sub, "validate", validate_cli.run,
                         "validate CDA files, IHE_XDM.ZIP archives or folders (exit 0 valid, 1 invalid, 4 partial)")
@@ -174,7 +179,7 @@ def _selfcheck(args: argparse.Namespace) -> int:
 
     _check_config()
     opts = RunOptions(requirements=args.requirement, tags=args.tags, couloir=args.couloir)
-    return selfcheck(opts, args.defect, args.json)
+    return selfcheck(opts, args.defect, args.json, full=args.full, record=args.record)
 
 
 def _catalogue(args: argparse.Namespace) -> int:

@@ -21,7 +21,28 @@ from segur_harness.features_index import split_scenario_name
 BROKEN_PROPERTY = "segur_broken"
 """Set by segur_harness.steps.plugin on a report whose failure is the harness's, not the SUT's."""
 
+SCENARIO_IDS_ENV = "SEGUR_SCENARIO_IDS"
+"""Comma-separated scenario IDs: only those run (the short selfcheck runs a defect on the scenarios it covers)."""
+
 _scenarios: dict[str, dict[str, Any]] = {}
+
+
+def _scenario_id(item: pytest.Item) -> str | None:
+    from pytest_bdd.scenario import scenario_wrapper_template_registry  # pytest-bdd's own item -> scenario map
+
+    template = scenario_wrapper_template_registry.get(getattr(item, "function", None))
+    return split_scenario_name(template.name)[0] if template is not None else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = {s for s in os.environ.get(SCENARIO_IDS_ENV, "").split(",") if s}
+    if not wanted:
+        return
+    kept = [item for item in items if _scenario_id(item) in wanted]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:

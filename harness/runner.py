@@ -20,6 +20,7 @@ import requests
 
 from segur_harness.allure_report import html_report
 from segur_harness.catalogue import Catalogue, load_catalogue, requirement_tag
+from segur_harness.collect import SCENARIO_IDS_ENV
 from segur_harness.config import FEATURES_DIR, PACKAGE_DIR, STEPS_DIR, config
 from segur_harness.errors import request_problem
 from segur_harness.evidence import write_evidence
@@ -130,8 +131,12 @@ class ScenarioRun:
 
 def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Path, expression: str | None, *,
                   quiet: bool = False, allure: bool = True,
-                  validator_url: str | None = None) -> ScenarioRun:  # fmt: skip
-    """Run the Gherkin scenarios in a pytest subprocess and collect one record per scenario."""
+                  validator_url: str | None = None,
+                  scenario_ids: list[str] | None = None) -> ScenarioRun:  # fmt: skip
+    """Run the Gherkin scenarios in a pytest subprocess and collect one record per scenario.
+
+    `scenario_ids`: only these scenarios (with `expression`, those of them it selects).
+    """
     out.mkdir(parents=True, exist_ok=True)
     results_file = out / "scenario-results.json"
     args = [
@@ -151,6 +156,7 @@ def run_scenarios(sut_url: str, endpoints: list[Endpoint], store: Path, out: Pat
         "SEGUR_STORE": str(store),
         "SEGUR_RESULTS_FILE": str(results_file),
         **({"SEGUR_VALIDATOR_URL": validator_url} if validator_url else {}),
+        SCENARIO_IDS_ENV: ",".join(scenario_ids or []),
     }
     started = time.time()
     stdout = subprocess.DEVNULL if quiet else None

@@ -25,9 +25,20 @@ from segur_harness.catalogue import Catalogue, load_catalogue
 from segur_harness.config import config
 from segur_harness.processes import STOPPING, ServiceStartError, free_port, request_stop
 from segur_harness.runner import RunOptions, SelectionError, Services, run_scenarios, selection_expression
+from segur_harness.selfcheck_plan import (
+    RECORD_HINT,
+    RECORDED_MATRIX,
+    RecordError,
+    ShortPlan,
+    load_recorded,
+    save_recorded,
+    selected_scenarios,
+    short_plan,
+)
 from segur_harness.services import MOCK_NAMES
 
 CONFORMANT = "conforme"
+KILLED = ("failed", "broken")
 LANE_START_ATTEMPTS = 3
 """An extra lane that cannot start (a port taken meanwhile) is retried on other ports, then left out."""
 
@@ -79,14 +90,25 @@ def _lane_config(cfg: dict[str, Any], lane: int) -> dict[str, Any]:
     return out
 
 
+Variant = tuple[str | None, list[str] | None]
+"""(defect or None for the conformant SUT, the scenario IDs to run or None for its whole scope)."""
+
+
 def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out: Path | None = None,
-              lanes: int | None = None) -> int:
-    """Run the matrix; print it; exit 0 iff the conformant SUT passes all and each scenario fails somewhere."""
+              lanes: int | None = None, *, full: bool = False, record: bool = False) -> int:
+    """Run the matrix; print it; exit 0 iff the conformant SUT passes all and each scenario fails somewhere.
+
+    Short by default (one recorded defect per scenario, selfcheck_plan); `full` runs every defect against
+    its whole scope, as `--defect` does; `record` (implies `full`) writes the matrix for the short one.
+    """
     cfg = config()
     defects = defect_names()
     unknown = [d for d in only_defects or [] if d not in defects]
     if unknown:
         print(f"selfcheck: unknown defect(s): {', '.join(unknown)}; known: {', '.join(defects)}", file=sys.stderr)
+        return 2
+    if record and only_defects:
+        print("selfcheck: --record needs every defect's verdict: drop --defect", file=sys.stderr)
         return 2
     chosen = only_defects or list(defects)
     catalogue = load_catalogue()
@@ -95,7 +117,37 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
     except SelectionError as exc:
         print(f"selfcheck: {exc}", file=sys.stderr)
         return 2
-    scopes = defect_scopes(chosen, catalogue)
+    full = full or record or bool(only_defects)
+    plan = None
+    if full:
+        scopes = defect_scopes(chosen, catalogue)
+        variants: list[Variant] = [(None, None), *((d, None) for d in chosen)]
+    else:
+        try:
+            recorded = load_recorded()
+        except RecordError as exc:
+            print(f"selfcheck: {exc}; {RECORD_HINT}", file=sys.stderr)
+            return 2
+        plan = short_plan(recorded, selected_scenarios(expression), set(defects))
+        scopes = {}
+        variants = [(None, None), *plan.assignments.items()]
+    matrix = _run_variants(cfg, variants, expression, scopes, lanes)
+    if matrix is None:
+        return 2
+    if plan is not None:
+        return report_short(matrix, plan, recorded, json_out, warn_unrecorded_defects=expression is None)
+    code = report(matrix, chosen, defects, json_out, complete=not only_defects)
+    if record:
+        baseline = matrix.get(CONFORMANT, {})
+        killers = {sid: [d for d in chosen if matrix.get(d, {}).get(sid) in KILLED] for sid in baseline}
+        save_recorded(killers, catalogue.version)
+        print(f"selfcheck: recorded {len(killers)} scenarios in {RECORDED_MATRIX}")
+    return code
+
+
+def _run_variants(cfg: dict[str, Any], variants: list[Variant], expression: str | None,
+                  scopes: dict[str, str | None], lanes: int | None) -> dict[str, dict[str, str]] | None:
+    """Each variant's statuses by scenario, run in parallel lanes; None when the services could not start."""
     lanes = max(1, lanes or int(cfg.get("selfcheck", {}).get("lanes", 2)))
     work = Path(tempfile.mkdtemp(prefix="segur-selfcheck-"))
     matrix: dict[str, dict[str, str]] = {}
@@ -103,21 +155,22 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
     try:
         with Services(cfg, work / "lane0" / "exchanges.sqlite", work / "lane0" / "logs") as first:
             validator_url = first.validator_url
-            pending = [None, *chosen]
+            pending = list(variants)
 
             def lane_run(lane: int, services: Services) -> None:
                 while True:
                     with lock:
                         if not pending or STOPPING.is_set():
                             return
-                        variant = pending.pop(0)
+                        variant, scenario_ids = pending.pop(0)
                     label = variant or CONFORMANT
                     print(f"selfcheck: lane {lane}: reference SUT ({label})", file=sys.stderr, flush=True)
                     proc, url = services.start_reference_sut(variant)
                     try:
-                        where = _combine(expression, scopes.get(variant) if variant else None)
+                        where = None if scenario_ids else _combine(expression, scopes.get(variant) if variant else None)
                         result = run_scenarios(url, services.endpoints, services.store, work / label, where,
-                                               quiet=True, allure=False, validator_url=validator_url)
+                                               quiet=True, allure=False, validator_url=validator_url,
+                                               scenario_ids=scenario_ids)  # fmt: skip
                     finally:
                         proc.stop()
                     with lock:
@@ -145,8 +198,8 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
                         services.close()
                     return
 
-            with ThreadPoolExecutor(max_workers=lanes) as pool:
-                futures = [pool.submit(lane, i) for i in range(lanes)]
+            with ThreadPoolExecutor(max_workers=min(lanes, len(variants))) as pool:
+                futures = [pool.submit(lane, i) for i in range(min(lanes, len(variants)))]
                 try:
                     for future in futures:
                         future.result()
@@ -155,8 +208,48 @@ def selfcheck(opts: RunOptions, only_defects: list[str] | None = None, json_out:
                     raise
     except ServiceStartError as exc:
         print(f"selfcheck: could not start the services: {exc}", file=sys.stderr)
-        return 2
-    return report(matrix, chosen, defects, json_out, complete=not only_defects)
+        return None
+    return matrix
+
+
+def report_short(matrix: dict[str, dict[str, str]], plan: ShortPlan, recorded: dict[str, list[str]],
+                 json_out: Path | None, warn_unrecorded_defects: bool = True) -> int:
+    """Print the short matrix: per scenario, its conformant status and the recorded defect checked on it."""
+    baseline = matrix.get(CONFORMANT, {})
+    checker = {sid: defect for defect, sids in plan.assignments.items() for sid in sids}
+    problems, rows = [], []
+    for scenario in sorted(baseline):
+        status = baseline[scenario]
+        if status != "passed":
+            problems.append(f"{scenario} does not pass on the conformant reference SUT ({status})")
+        defect = checker.get(scenario)
+        killed = bool(defect) and matrix.get(defect, {}).get(scenario) in KILLED
+        if defect is None:
+            problems.append(f"{scenario}: no recorded defect fails it; {RECORD_HINT}")
+        elif not killed:
+            problems.append(f"{scenario} no longer fails under its recorded defect {defect} "
+                            f"({matrix.get(defect, {}).get(scenario, 'not run')}); {RECORD_HINT}")
+        rows.append({"scenario_id": scenario, "conformant": status, "failing_defects": [defect] if killed else [],
+                     "recorded_defects": recorded.get(scenario, [])})  # fmt: skip
+        also = [d for d in recorded.get(scenario, []) if d != defect]
+        shown = f"{defect} (checked)" if killed else "-- NONE --"
+        shown += f"; recorded also: {', '.join(also)}" if also else ""
+        print(f"{scenario:<24} {status:<8} fails under: {shown}")
+    if warn_unrecorded_defects:
+        caught = {d for defects in recorded.values() for d in defects}
+        for defect, description in defect_names().items():
+            if defect not in caught:
+                print(f"WARNING: defect {defect} ({description}) is caught by no scenario (recorded matrix)")
+    if not baseline:
+        problems.append("no scenario ran")
+    if json_out:
+        json_out.write_text(json.dumps({"scenarios": rows, "problems": problems, "mode": "short"}, indent=1),
+                            encoding="utf-8")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print(f"selfcheck: {len(rows)} scenarios, {len(plan.assignments)} defect variants (one recorded defect a "
+          f"scenario; --full runs every defect), {len(problems)} problems")
+    return 1 if problems else 0
 
 
 def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[str, str], json_out: Path | None,
@@ -166,7 +259,7 @@ def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[s
     problems = []
     rows = []
     for scenario in sorted(baseline):
-        killers = [d for d in chosen if matrix.get(d, {}).get(scenario) in ("failed", "broken")]
+        killers = [d for d in chosen if matrix.get(d, {}).get(scenario) in KILLED]
         status = baseline[scenario]
         if status != "passed":
             problems.append(f"{scenario} does not pass on the conformant reference SUT ({status})")
@@ -175,7 +268,7 @@ def report(matrix: dict[str, dict[str, str]], chosen: list[str], defects: dict[s
         rows.append({"scenario_id": scenario, "conformant": status, "failing_defects": killers})
         print(f"{scenario:<24} {status:<8} fails under: {', '.join(killers) or '-- NONE --'}")
     for defect in chosen:
-        caught = [s for s in baseline if matrix.get(defect, {}).get(s) in ("failed", "broken")]
+        caught = [s for s in baseline if matrix.get(defect, {}).get(s) in KILLED]
         if not caught and matrix.get(defect):  # a gap worth knowing (the contract is about scenarios)
             print(f"WARNING: defect {defect} ({defects[defect]}) is caught by no scenario")
     if not baseline:
