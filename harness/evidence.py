@@ -19,8 +19,10 @@ from typing import Any
 
 from segur_harness.allure_read import AllureScenario, read_allure
 from segur_harness.catalogue import Catalogue, load_catalogue
+from segur_harness.config import config
 from segur_harness.evidence_content import FORMAT_VERSION, UNSCOPED, bundle_files, safe_name
 from segur_harness.evidence_documents import Validations
+from segur_harness.evidence_replay import CA_MEMBER, SETTINGS_KEY, replay_material
 from segur_harness.evidence_sign import SIGNATURE, Signer, sign_manifest
 from segur_harness.isotime import iso_seconds
 from segur_harness.store import Exchange
@@ -40,19 +42,26 @@ def scenario_folder(scenario_id: str | None) -> str:
 def write_evidence(target: Path, *, metadata: dict[str, Any], summary: dict[str, Any], exchanges: list[Exchange],
                    catalogue: Catalogue | None = None, allure: dict[str | None, list[AllureScenario]] | None = None,
                    allure_dir: Path | None = None, validations: Validations | None = None,
-                   signer: Signer | None = None) -> dict[str, Any]:  # fmt: skip
+                   signer: Signer | None = None,
+                   replay: tuple[dict[str, Any], bytes | None] | None = None) -> dict[str, Any]:  # fmt: skip
     """Write the bundle to `target` (atomically) and return its manifest.
 
     `allure` (or `allure_dir`, read here) gives the steps and adapter calls; `validations` the
     documents' validation reports (documents without one are marked not validated); `signer`
-    adds manifest.sig.xml, the editor's signature of the manifest.
+    adds manifest.sig.xml, the editor's signature of the manifest; `replay` (default: from this
+    process's configuration, the run's) the INSi/DMP mock settings and test CA certificate that
+    `evidence verify --rerun` needs to judge the recorded requests again.
     """
+    settings, ca_cert = replay if replay is not None else replay_material(config())
     files = bundle_files(
-        metadata=metadata, summary=summary, exchanges=exchanges,
+        metadata={**metadata, SETTINGS_KEY: metadata.get(SETTINGS_KEY, settings)}, summary=summary,
+        exchanges=exchanges,
         catalogue=catalogue if catalogue is not None else load_catalogue(),
         allure=allure if allure is not None else read_allure(allure_dir),
         validations=validations if validations is not None else Validations(),
     )  # fmt: skip
+    if ca_cert:
+        files[CA_MEMBER] = ca_cert
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

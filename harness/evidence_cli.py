@@ -78,16 +78,23 @@ def _rerun(args: argparse.Namespace) -> int:
     result = rerun(args.bundle, engine)
     for warning in result.warnings:
         print(f"avertissement : {warning}")
-    if result.incomplete:
-        print(f"rejeu : {result.incomplete}")
-        return EXIT_DIFFERENCES if result.differences else EXIT_INCOMPLETE
     for difference in result.differences:
         print(f"verdict différent : {difference}")
     info = engine.info()
     pack = info.get("pack_commit") or info.get("pack")
+    requests = result.requests
+    documents = len(result.differences) - len(requests.differences)
     print(f"rejeu : {result.checked} document(s) revalidé(s) hors ligne (pack {pack}, règles d'en-tête "
-          f"{info.get('harness_header_rules_version')}), {len(result.differences)} verdict(s) différent(s)")
-    return EXIT_DIFFERENCES if result.differences else EXIT_OK
+          f"{info.get('harness_header_rules_version')}), {documents} verdict(s) différent(s)")
+    services = ", ".join(f"{name} {count}" for name, count in sorted(requests.by_service.items()))
+    print(f"rejeu des requêtes : {requests.checked} requête(s) rejugée(s) par le code des simulateurs"
+          f"{f' ({services})' if services else ''}, {len(requests.skipped)} non rejouée(s) (réponse injectée, "
+          f"refus du transport, entrée PSC), {len(requests.differences)} verdict(s) différent(s)")
+    if result.incomplete:
+        print(f"rejeu incomplet : {result.incomplete}")
+    if result.differences:
+        return EXIT_DIFFERENCES
+    return EXIT_INCOMPLETE if result.incomplete else EXIT_OK
 
 
 def _run_lines(metadata: dict[str, Any], summary: dict[str, Any], bundle: Path) -> list[tuple[str, str]]:

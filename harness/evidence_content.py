@@ -17,6 +17,7 @@ from typing import Any
 from segur_harness.allure_read import AdapterCall, AllureScenario
 from segur_harness.catalogue import Catalogue, Requirement
 from segur_harness.evidence_documents import PRODUCED_SERVICE, Validations, externalise, sha256
+from segur_harness.evidence_embedded import Embedded, embedded_documents
 from segur_harness.isotime import iso_seconds
 from segur_harness.requirement_verdicts import LABELS, requirement_verdict, scenario_status, statuses_by_scenario
 from segur_harness.store import Exchange
@@ -98,8 +99,20 @@ class ScenarioFolder:
         base = f"{self.root}/exchanges/{self._number(self.exchanges)}-{safe_name(ex.service)}-{operation}"
         self.files[f"{base}/request.{extension(ex.request_body)}"] = ex.request_body
         self.files[f"{base}/response.{extension(ex.response_body)}"] = ex.response_body
-        self.files[f"{base}/exchange.json"] = to_json(exchange_json(ex))
+        record = exchange_json(ex)
+        carried = [self._keep_embedded(found, base) for found in embedded_documents(ex)]
+        if carried:
+            record["documents"] = carried
+        self.files[f"{base}/exchange.json"] = to_json(record)
         self.exchanges.append(base)
+
+    def _keep_embedded(self, found: Embedded, exchange: str) -> dict[str, Any]:
+        """A document carried by an exchange, kept as a document of the scenario; both name each other."""
+        entry = self.keep_document(found.data, {"kind": found.kind, "exchange": f"{exchange}/exchange.json",
+                                                "via": found.via,
+                                                "name": found.name})  # fmt: skip
+        return {"path": entry["path"], "validation": f"{entry['folder']}/validation.json", "sha256": entry["sha256"],
+                "bytes": entry["bytes"], "via": found.via, "name": found.name}  # fmt: skip
 
     def add_adapter_call(self, call: AdapterCall) -> str:
         match = re.match(r"adapter\s+(\w+)\s+(\S+)", call.name, re.IGNORECASE)

@@ -23,6 +23,8 @@ from segur_harness.store import Exchange, Store
 PRODUCED_SERVICE = "sut"
 """Store service under which the steps record each document the SUT produced (steps/documents.py)."""
 VALIDATION_FORMAT = 1
+DOCUMENT_SERVICES = (PRODUCED_SERVICE, "dmp", "mss-smtp", "mss-imap")
+"""Store services whose exchanges hold documents (the SUT's own, ITI-41 feeds, MSSanté messages)."""
 
 
 class DocumentEngine(Protocol):
@@ -70,8 +72,16 @@ def carried_documents(calls_payloads: Iterable[Any]) -> list[bytes]:
 
 
 def run_documents(exchanges: Iterable[Exchange], allure: dict[str | None, list[AllureScenario]]) -> list[bytes]:
-    """Every document of a run: produced (store service `sut`) and carried by adapter calls."""
-    produced = [ex.response_body for ex in exchanges if ex.service == PRODUCED_SERVICE]
+    """Every document of a run: produced (store service `sut`), inside ITI-41 feeds and MSSanté messages, and
+    carried by adapter calls."""
+    from segur_harness.evidence_embedded import embedded_documents
+
+    produced: list[bytes] = []
+    for ex in exchanges:
+        if ex.service == PRODUCED_SERVICE:
+            produced.append(ex.response_body)
+        else:
+            produced += [found.data for found in embedded_documents(ex)]
     payloads = [call.payload for runs in allure.values() for run in runs for call in run.adapter_calls]
     return produced + carried_documents(payloads)
 
@@ -132,7 +142,9 @@ def prevalidate(store_file: Path, allure_dir: Path, validator_url: str | None) -
     from segur_harness.validation.remote import RemoteEngine
 
     try:
-        documents = run_documents(Store(store_file).exchanges(service=PRODUCED_SERVICE), read_allure(allure_dir))
+        store = Store(store_file)
+        exchanges = [ex for service in DOCUMENT_SERVICES for ex in store.exchanges(service=service)]
+        documents = run_documents(exchanges, read_allure(allure_dir))
     except Exception as exc:  # noqa: BLE001 - the run's verdict must not depend on its evidence
         return Validations(engine={"error": f"documents illisibles : {type(exc).__name__}: {exc}"})
     if not validator_url:

@@ -1,9 +1,11 @@
-"""`evidence verify --rerun`: judge every recorded document again, offline, and say what differs.
+"""`evidence verify --rerun`: judge every recorded document and request again, offline, and say what differs.
 
 The bundle keeps each document's validation verdict and error rule IDs, and
 the rule versions that produced them; the harness's own engine validates the
 same bytes now. A different verdict or error set is a difference; different
 rule versions are a warning (they explain a difference, they are not one).
+The recorded INSi and DMP requests go through the mocks' own checks again
+(evidence_requests.py), compared with the findings the mocks recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from segur_harness.evidence import open_bundle
 from segur_harness.evidence_documents import DocumentEngine, error_rules, verdict_of
+from segur_harness.evidence_requests import RequestRerun, rerun_requests
 
 VERSION_KEYS = ("harness_version", "harness_header_rules_version", "pack_commit")
 """Engine info keys whose difference explains a different verdict (the pack's folder may differ freely)."""
@@ -28,6 +31,9 @@ class Rerun:
     warnings: list[str] = field(default_factory=list)
     incomplete: str | None = None
     """Why the rerun could not judge like the run did (no pack here); None when it could."""
+    requests: RequestRerun = field(default_factory=RequestRerun)
+    """The recorded INSi and DMP requests judged again (evidence_requests.py); their differences are in
+    `differences` too, after the documents'."""
 
 
 def _json(archive: zipfile.ZipFile, name: str) -> dict[str, Any] | None:
@@ -74,39 +80,55 @@ def _compare(path: str, recorded: dict[str, Any], fresh: dict[str, Any]) -> str 
     return f"{path} : " + " ; ".join(detail)
 
 
-def rerun(bundle: Path, engine: DocumentEngine) -> Rerun:
-    """Revalidate every document of `bundle` with `engine` (see the module docstring)."""
+def rerun(bundle: Path, engine: DocumentEngine, *, requests: bool = True) -> Rerun:
+    """Revalidate every document of `bundle` with `engine`, then (with `requests`) have the mocks judge every
+    recorded INSi and DMP request again (see the module docstring and evidence_requests.py)."""
     out = Rerun()
-    current = engine.info()
     with open_bundle(bundle) as archive:
         metadata = _json(archive, "metadata.json") or {}
-        out.warnings += [f"versions différentes du bundle : {w}"
-                         for w in _version_warnings(metadata.get("validation_engine"), current)]  # fmt: skip
-        recorded_with_pack = "pack_commit" in (metadata.get("validation_engine") or {})
-        if getattr(engine, "pack", True) is None and recorded_with_pack:
-            out.incomplete = f"rejeu impossible sans pack CI-SIS ({current.get('pack', 'aucun pack')})"
-            return out
-        layer_warnings: set[str] = set()
-        for document, validation in _documents(archive):
-            recorded = _json(archive, validation)
-            try:
-                data = archive.read(document)
-            except (zipfile.BadZipFile, OSError, ValueError):
-                out.differences.append(f"{document} : illisible dans l'archive, non revalidé")
-                continue
-            fresh = engine.validate_document(data, document).to_dict()
-            out.checked += 1
-            if recorded is None or recorded.get("verdict") == "not-validated":
-                reason = (recorded or {}).get("reason", f"{validation} illisible")
-                out.warnings.append(f"{document} : pas de verdict enregistré ({reason}) ; rejoué {verdict_of(fresh)}")
-                continue
-            difference = _compare(document, recorded, fresh)
-            if difference:
-                out.differences.append(difference)
-            before, after = _layer_versions(recorded.get("report")), _layer_versions(fresh)
-            for layer in sorted(set(before) | set(after)):
-                if before.get(layer) != after.get(layer):
-                    layer_warnings.add(f"règles de la couche {layer} différentes du bundle : "
-                                       f"{before.get(layer)} (bundle), {after.get(layer)} (harness)")  # fmt: skip
-        out.warnings += sorted(layer_warnings)
+        _rerun_documents(out, archive, metadata, engine)
+        if requests:
+            pack = getattr(getattr(engine, "pack", None), "root", None)
+            out.requests = rerun_requests(archive, metadata, pack)
+            out.differences += out.requests.differences
+            out.warnings += out.requests.warnings
+            if out.requests.incomplete:
+                reason = (f"{len(out.requests.incomplete)} requête(s) non rejugée(s) comme au run ("
+                          + " ; ".join(out.requests.incomplete[:3])
+                          + (" ; …" if len(out.requests.incomplete) > 3 else "") + ")")  # fmt: skip
+                out.incomplete = f"{out.incomplete} ; {reason}" if out.incomplete else reason
     return out
+
+
+def _rerun_documents(out: Rerun, archive: zipfile.ZipFile, metadata: dict[str, Any], engine: DocumentEngine) -> None:
+    """Each document.* validated again with `engine`, compared with its validation.json."""
+    current = engine.info()
+    out.warnings += [f"versions différentes du bundle : {w}"
+                     for w in _version_warnings(metadata.get("validation_engine"), current)]  # fmt: skip
+    recorded_with_pack = "pack_commit" in (metadata.get("validation_engine") or {})
+    if getattr(engine, "pack", True) is None and recorded_with_pack:
+        out.incomplete = f"documents non revalidés sans pack CI-SIS ({current.get('pack', 'aucun pack')})"
+        return
+    layer_warnings: set[str] = set()
+    for document, validation in _documents(archive):
+        recorded = _json(archive, validation)
+        try:
+            data = archive.read(document)
+        except (zipfile.BadZipFile, OSError, ValueError):
+            out.differences.append(f"{document} : illisible dans l'archive, non revalidé")
+            continue
+        fresh = engine.validate_document(data, document).to_dict()
+        out.checked += 1
+        if recorded is None or recorded.get("verdict") == "not-validated":
+            reason = (recorded or {}).get("reason", f"{validation} illisible")
+            out.warnings.append(f"{document} : pas de verdict enregistré ({reason}) ; rejoué {verdict_of(fresh)}")
+            continue
+        difference = _compare(document, recorded, fresh)
+        if difference:
+            out.differences.append(difference)
+        before, after = _layer_versions(recorded.get("report")), _layer_versions(fresh)
+        for layer in sorted(set(before) | set(after)):
+            if before.get(layer) != after.get(layer):
+                layer_warnings.add(f"règles de la couche {layer} différentes du bundle : "
+                                   f"{before.get(layer)} (bundle), {after.get(layer)} (harness)")  # fmt: skip
+    out.warnings += sorted(layer_warnings)

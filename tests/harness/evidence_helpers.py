@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import base64
+import copy
+import io
 import json
+import tempfile
 import uuid
+import zipfile
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from segur_harness.allure_read import read_allure
 from segur_harness.catalogue import Catalogue, load_catalogue
+from segur_harness.config import load_config
 from segur_harness.evidence import write_evidence
 from segur_harness.evidence_documents import run_documents, validate_documents
-from segur_harness.store import Exchange, Finding
+from segur_harness.evidence_replay import replay_material
+from segur_harness.store import Exchange, Finding, Store
 from segur_harness.summary import build_summary
 from segur_harness.validation.model import FileResult, Layer, LayerResult, LayerStatus, Severity
 from segur_harness.validation.model import Finding as RuleFinding
@@ -92,6 +100,9 @@ source = "ans-draft"
 '''
 PRODUCED = b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id root='1.2.3'/></ClinicalDocument>"
 RECEIVED = b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id root='4.5.6'/></ClinicalDocument>"
+SENT_BY_MAIL = b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id root='7.8.9'/></ClinicalDocument>"
+LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
+RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 
 
 def catalogue(tmp: Path) -> Catalogue:
@@ -110,16 +121,112 @@ def _ex(service: str, operation: str, scenario: str | None, request: bytes, resp
                     findings=[Finding("info", "X-1", "vu")])  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Live:
+    """Requests the real INSi and DMP mocks judged and recorded (in process, on their own store and test PKI)."""
+
+    insi_ok: Exchange
+    insi_refused: Exchange
+    insi_unscoped: Exchange
+    td02: Exchange
+    iti41: Exchange
+    fed_cda: bytes
+    settings: dict[str, Any]
+    ca_pem: bytes
+
+
+def _recorded(app: Any, store: Store, path: str, body: bytes, content_type: str, scenario: str | None) -> Exchange:
+    store.set_scenario(app.name.removeprefix("mock-"), scenario)
+    before = store.exchanges()
+    app.test_client().post(path, data=body, headers={"Content-Type": content_type})
+    return store.exchanges(since_id=before[-1].id if before else 0)[-1]
+
+
+def iti41_mtom(pki_dir: Path) -> tuple[str, bytes, bytes]:
+    """(Content-Type, body, CDA) of an ITI-41 feed of a CI-SIS CDA, MTOM, with a VIHF signed by DMP-CACHET."""
+    from tests.mocks import dmp_support as dmp
+    from tests.mocks import dmp_xds_support as xds
+
+    entry = xds.new_entry(1)
+    body = xds.iti41([entry]).replace(
+        "</xdsb:ProvideAndRegisterDocumentSetRequest>",
+        f'<xdsb:Document id="Document01"><xop:Include xmlns:xop="{dmp.XOP}" href="cid:doc1@test"/></xdsb:Document>'
+        "</xdsb:ProvideAndRegisterDocumentSetRequest>")  # fmt: skip
+    envelope = dmp.soap(body, dmp.ITI41_ACTION, dmp.signed_vihf(pki_dir))
+    content_type, feed = dmp.mtom(envelope, [("doc1@test", "text/xml", entry.cda)])
+    return content_type, feed, entry.cda
+
+
+@cache
+def live() -> Live:
+    """Recorded once per test session: INSi accepted and refused requests, DMP TD0.2 and an MTOM ITI-41."""
+    from segur_harness.mocks.dmp.service import DmpService
+    from segur_harness.mocks.framework import create_mock_app
+    from segur_harness.mocks.insi.service import InsiService
+    from segur_harness.pki import ensure_pki
+    from tests.mocks import dmp_support as dmp
+    from tests.mocks import insi_mock_support as insi
+
+    folder = Path(tempfile.mkdtemp(prefix="evidence-live-"))
+    pki = ensure_pki(folder / "pki")
+    cfg = copy.deepcopy(load_config({}))
+    cfg["paths"]["store"] = str(folder / "exchanges.sqlite")
+    cfg["mocks"]["dmp"].update({"pki_dir": str(pki.directory), "cda_validation": "off"})
+    store = Store(folder / "exchanges.sqlite")
+    limit = int(cfg["mocks"]["max_body_bytes"])
+    insi_app = create_mock_app(InsiService(cfg), store, max_body_bytes=limit)
+    dmp_app = create_mock_app(DmpService(cfg), store, max_body_bytes=limit)
+    ok = insi.traits_request("DUPONT", "JEAN", "M", "1980-01-01")
+    refused = insi.traits_request("DUPONT", "JEAN", "M", "1980-01-01", env=insi.Envelope(idam="IDAM-INCONNU"))
+    feed_type, feed, fed = iti41_mtom(pki.directory)
+    return Live(
+        insi_ok=_recorded(insi_app, store, "/lps", ok, insi.CT, "INS/va1.41.01"),
+        insi_refused=_recorded(insi_app, store, "/lps", refused, insi.CT, "INS/va1.41.02"),
+        insi_unscoped=_recorded(insi_app, store, "/lps", ok, insi.CT, None),
+        td02=_recorded(dmp_app, store, "/patients", dmp.soap(dmp.td02(), dmp.TD02_ACTION,
+                                                             dmp.signed_vihf(pki.directory)), dmp.CT, "DMP/CONF.01.01"),
+        iti41=_recorded(dmp_app, store, "/repository", feed, feed_type, "DMP/CONF.01.01"),
+        fed_cda=fed, settings=replay_material(cfg)[0], ca_pem=pki.ca_cert.read_bytes(),
+    )  # fmt: skip
+
+
+def xdm_message(cda: bytes) -> bytes:
+    """An MSSanté message carrying `cda` in an IHE_XDM.ZIP (INDEX.HTM, README.TXT, SUBSET01 METADATA.XML)."""
+    from email.message import EmailMessage
+
+    metadata = (f'<lcm:SubmitObjectsRequest xmlns:lcm="{LCM}" xmlns:rim="{RIM}"><rim:RegistryObjectList>'
+                '<rim:ExtrinsicObject id="Document01" mimeType="text/xml"><rim:Slot name="URI"><rim:ValueList>'
+                "<rim:Value>DOC0001.XML</rim:Value></rim:ValueList></rim:Slot></rim:ExtrinsicObject>"
+                "</rim:RegistryObjectList></lcm:SubmitObjectsRequest>")  # fmt: skip
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("INDEX.HTM", "<html><body>IHE_XDM/SUBSET01</body></html>")
+        archive.writestr("README.TXT", "Archive de test.\r\n")
+        archive.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata)
+        archive.writestr("IHE_XDM/SUBSET01/DOC0001.XML", cda)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "sut@test.mssante.fr", "confrere@test.mssante.fr", "XDM/1.0/DDM+CR"
+    msg["Message-ID"] = "<m1@test.mssante.fr>"
+    msg.set_content("Bonjour,\n")
+    msg.add_attachment(buffer.getvalue(), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
+    return msg.as_bytes()
+
+
 def exchanges() -> list[Exchange]:
-    """One exchange per kind of service the bundle must keep (INSi, DMP, MSSanté SMTP/IMAP, PSC, a document)."""
+    """One exchange per kind of service the bundle must keep (INSi, DMP, MSSanté SMTP/IMAP, PSC, a document);
+    INSi and DMP ones as their mocks recorded them, an ITI-41 and an MSSanté message carrying a CDA."""
+    recorded = live()
     return [
-        _ex("insi", "rechercherInsAvecTraitsIdentite", "INS/va1.41.01", b"<soap>req</soap>", b"<soap>rep</soap>", 1),
+        recorded.insi_ok,
         _ex("psc", "token", "MSS/CONF.01.01", b"grant_type=authorization_code", b'{"access_token": "t"}', 2),
         _ex("mss-smtp", "message", "MSS/CONF.01.01", b"EHLO sut\r\nSTARTTLS\r\n", b"250 OK\r\n", 3),
         _ex("mss-imap", "session", "MSS/CONF.01.01", b"a1 LOGIN\r\n", b"a1 OK\r\n", 4),
-        _ex("dmp", "TD0.2", "DMP/CONF.01.01", b"<soap>td02</soap>", b"<soap>ok</soap>", 5),
+        recorded.td02,
         _ex("sut", "document N1-PDF", "DOC.01.01", b'{"kind": "N1-PDF"}', PRODUCED, 6),
-        _ex("insi", "rechercherInsAvecTraitsIdentite", None, b"<soap>hors</soap>", b"<soap>rep</soap>", 7),
+        recorded.insi_unscoped,
+        recorded.insi_refused,
+        recorded.iti41,
+        _ex("mss-smtp", "SMTP-MESSAGE", "MSS/CONF.01.01", xdm_message(SENT_BY_MAIL), b"250 OK\r\n", 8),
     ]
 
 
@@ -204,8 +311,9 @@ class FakeEngine:
 
 
 def build_bundle(tmp: Path, *, engine: FakeEngine | None = None, statuses: dict[str, str] | None = None,
-                 signer: Any = None) -> Path:
-    """A bundle from the synthetic material above, documents validated by `engine` (default FakeEngine())."""
+                 signer: Any = None, without_ca: bool = False) -> Path:
+    """A bundle from the material above, documents validated by `engine` (default FakeEngine()); `without_ca`
+    leaves out the run's test CA certificate (a bundle of an older harness)."""
     cat = catalogue(tmp)
     allure = read_allure(allure_results(tmp / "allure-results"))
     exs = exchanges()
@@ -213,6 +321,8 @@ def build_bundle(tmp: Path, *, engine: FakeEngine | None = None, statuses: dict[
     metadata = {"harness_version": "0.1.0", "started_at": "2026-12-01T10:00:00.000+01:00",
                 "validation_engine": validations.engine, "sut": {"info": {"product": "Produit"}}}  # fmt: skip
     target = tmp / "evidence.zip"
+    recorded = live()
     write_evidence(target, metadata=metadata, summary=summary(cat, statuses), exchanges=exs, catalogue=cat,
-                   allure=allure, validations=validations, signer=signer)  # fmt: skip
+                   allure=allure, validations=validations, signer=signer,
+                   replay=(recorded.settings, None if without_ca else recorded.ca_pem))  # fmt: skip
     return target

@@ -165,3 +165,55 @@ def test_the_bundled_catalogue_gives_every_proof_a_file(tmp_path: Path):
     assert proofs == expected and len(proofs) == sum(
         len(s.proofs) for r in load_catalogue().requirements for s in r.scenarios)
     assert {r["verdict"] for r in index["requirements"]} == {"not-run"}
+
+
+def test_the_cda_of_an_iti41_feed_is_a_bundle_document_linked_both_ways(bundle: zipfile.ZipFile):
+    from tests.harness.evidence_helpers import live
+
+    exchange = "scenarios/DMP_CONF.01.01/exchanges/002-dmp-ITI-41"
+    record = read(bundle, f"{exchange}/exchange.json")
+    [carried] = record["documents"]
+    assert carried["path"] == "scenarios/DMP_CONF.01.01/documents/001-produit/document.xml"
+    assert carried["via"] == "ITI-41 (MTOM)" and carried["name"] == "Document01"
+    assert bundle.read(carried["path"]) == live().fed_cda
+    assert read(bundle, carried["validation"])["verdict"] == "valid"
+    scenario = read(bundle, "scenarios/DMP_CONF.01.01/scenario.json")
+    [document] = scenario["files"]["documents"]
+    assert document["origins"] == [{"kind": "produit", "exchange": f"{exchange}/exchange.json",
+                                    "via": "ITI-41 (MTOM)", "name": "Document01"}]  # fmt: skip
+    proof = read(bundle, "proofs/DMP_CONF.01.01.01.json")
+    assert proof["evidence"]["documents"][0]["path"] == carried["path"]
+
+
+def test_the_cda_of_an_mssante_message_xdm_is_a_bundle_document(bundle: zipfile.ZipFile):
+    from tests.harness.evidence_helpers import SENT_BY_MAIL
+
+    exchange = "scenarios/MSS_CONF.01.01/exchanges/004-mss-smtp-SMTP-MESSAGE"
+    [carried] = read(bundle, f"{exchange}/exchange.json")["documents"]
+    assert carried["via"] == "IHE_XDM.ZIP" and carried["name"] == "IHE_XDM/SUBSET01/DOC0001.XML"
+    assert bundle.read(carried["path"]) == SENT_BY_MAIL
+    assert carried["path"] == "scenarios/MSS_CONF.01.01/documents/001-produit/document.xml"
+    validation = read(bundle, carried["validation"])
+    assert validation["verdict"] == "valid" and validation["engine"]["pack_commit"] == "abc123"
+
+
+def test_a_message_put_in_the_sut_mailbox_gives_a_received_document_and_hostile_archives_none():
+    import io
+
+    from segur_harness.evidence_embedded import archive_documents, embedded_documents
+    from segur_harness.store import Exchange
+    from tests.harness.evidence_helpers import SENT_BY_MAIL, xdm_message
+
+    def delivery(source: str, raw: bytes) -> Exchange:
+        return Exchange(service="mss-imap", operation="IMAP-DELIVERY", started_at=0, ended_at=0, request_body=raw,
+                        response_body=b"", status=200, request_headers={"source": source})  # fmt: skip
+
+    [found] = embedded_documents(delivery("admin", xdm_message(SENT_BY_MAIL)))
+    assert (found.kind, found.data) == ("recu", SENT_BY_MAIL)
+    assert embedded_documents(delivery("smtp", xdm_message(SENT_BY_MAIL))) == []  # the SMTP copy holds it already
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../etc/evil.xml", SENT_BY_MAIL)
+        archive.writestr("IHE_XDM/SUBSET01/METADATA.XML", b"<not-ebrs/>")
+    assert archive_documents(buffer.getvalue()) == [] and archive_documents(b"PK not a zip") == []
+    assert embedded_documents(delivery("admin", b"not a MIME message")) == []
