@@ -1,6 +1,7 @@
 """The ANS Convergence proof spreadsheet layout (DOMAIN.md §8), both ways.
 
-Export: one row per proof, the Convergence columns in their order, then the
+Export: one row per proof, the Convergence columns in their order (Commentaire
+and Profil historique from convergence_comments.py), then the
 run's status, its detail and the proof's file in the evidence bundle, then the
 catalogue fields Convergence has no column for (so an export imports back
 unchanged). Import: any sheet whose header row holds the Convergence columns,
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from segur_harness.catalogue import CRITICITE_LABELS
+from segur_harness.convergence_comments import historical_profile, requirement_comment
 
 CONVERGENCE_COLUMNS = ("Périmètre", "ID", "Chapitre", "Fonction", "Exigence", "Commentaire", "Profil", "N° scénario",
                        "Scénario de conformité", "N° preuve", "Preuve", "Profil historique", "Criticité", "Ordre")
@@ -44,7 +46,8 @@ FIELDS = {
     "exigenceconditionnelle": "conditionnelle", "couloirs": "couloirs", "source": "source",
     "notesurlasource": "source_note", "testeeparleharness": "in_scope",
 }  # fmt: skip
-"""Header key -> catalogue field (Commentaire, Profil historique, Ordre and the result columns are not imported)."""
+"""Header key -> catalogue field (Commentaire, Profil historique, Ordre and the result columns are not imported:
+Commentaire and the result columns are the run's, Profil historique repeats Couloirs)."""
 CRITICITE_CODES = {_key(label): code for code, label in CRITICITE_LABELS.items()} | {
     _key(code): code for code in CRITICITE_LABELS}
 
@@ -62,8 +65,9 @@ def rows_from_requirements(requirements: list[dict[str, Any]], details: dict[str
         status = (proof or scenario or req).get("label") or ""
         rows.append([
             req.get("vague", ""), req["id"], req.get("section", ""), req.get("fonction", ""), req.get("enonce", ""),
-            "", _join(req.get("profils")), scenario["id"] if scenario else "", scenario["title"] if scenario else "",
-            proof["id"] if proof else "", proof["text"] if proof else "", "",
+            requirement_comment(req, details), _join(req.get("profils")), scenario["id"] if scenario else "",
+            scenario["title"] if scenario else "", proof["id"] if proof else "", proof["text"] if proof else "",
+            historical_profile(req),
             CRITICITE_LABELS.get(req.get("criticite", ""), req.get("criticite", "")), len(rows) + 1,
             status, details.get(scenario["id"], "") if scenario else "", (proof or {}).get("path") or "",
             req.get("nature", ""), req.get("section_id", ""), req.get("bloc", ""), req.get("conditionnelle", ""),
@@ -97,7 +101,8 @@ def write_xlsx(target: Path, rows: list[list], run_lines: list[tuple[str, str]])
         sheet.append(values)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    widths = {"Exigence": 60, "Preuve": 50, "Scénario de conformité": 40, "Preuve dans le bundle": 40}
+    widths = {"Exigence": 60, "Commentaire": 60, "Preuve": 50, "Scénario de conformité": 40,
+              "Preuve dans le bundle": 40}
     for index, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = widths.get(name, 16)
     for line in sheet.iter_rows(min_row=2):

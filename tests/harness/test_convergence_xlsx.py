@@ -40,6 +40,15 @@ def test_export_writes_one_row_per_proof_in_the_convergence_column_order(tmp_pat
     assert [r["Statut"] for r in body] == ["Conforme", "Conforme", "Non conforme", "Conforme",
                                            "Non jugé (erreur du harness)", "Non exécuté (matériel manquant)"]
     assert body[2]["Détail du résultat"] == "call: AssertionError: le SUT a accepté une clé erronée"
+    ins = ("Non conforme : 1 scénario réussi sur 2. En échec : INS/va1.41.02 (preuve INS/va1.41.02.01) : le SUT a "
+           "accepté une clé erronée. Réussi : INS/va1.41.01 (preuves INS/va1.41.01.01, INS/va1.41.01.02).")
+    assert [r["Commentaire"] for r in body[:3]] == [ins] * 3  # the requirement's summary on each of its rows
+    assert body[4]["Commentaire"] == ("Non jugé (erreur du harness) : 0 scénario réussi sur 1. Non jugé par le banc "
+                                      "de test (le logiciel testé n'est pas mis en cause) : MSS/CONF.01.01 (preuve "
+                                      "MSS/CONF.01.01.01) : SUT adapter unreachable.")  # fmt: skip
+    assert body[5]["Commentaire"].endswith("Non exécuté, matériel manquant : DMP/CONF.01.01 (preuve "
+                                           "DMP/CONF.01.01.01) : no CI-SIS pack.")  # fmt: skip
+    assert [r["Profil historique"] for r in body] == ["DPI"] * 3 + [None] * 3  # the couloirs; empty cells read None
     assert "Exécution" in load_workbook(target, read_only=True).sheetnames
 
 
@@ -136,3 +145,22 @@ def test_import_does_not_overwrite_without_force(tmp_path: Path):
 
 def test_the_export_columns_start_with_the_convergence_layout():
     assert COLUMNS[:14] == tuple(LAYOUT)
+
+
+def test_the_comment_says_every_kind_of_verdict_in_french():
+    from segur_harness.convergence_comments import readable_reason, requirement_comment
+
+    def scenario(sid: str, status: str) -> dict:
+        return {"id": sid, "status": status, "proofs": [{"id": f"{sid}.01"}]}
+
+    incomplete = {"verdict": "incomplete", "scenarios": [scenario("A.01.01", "passed"), scenario("A.01.02", "not-run"),
+                                                          scenario("A.01.03", "passed")]}  # fmt: skip
+    assert requirement_comment(incomplete) == ("Incomplet : 2 scénarios réussis sur 3. Non sélectionné dans cette "
+                                               "exécution : A.01.02 (preuve A.01.02.01). Réussi : A.01.01 (preuve "
+                                               "A.01.01.01) ; A.01.03 (preuve A.01.03.01).")  # fmt: skip
+    not_run = {"verdict": "not-run", "scenarios": [scenario("B.01.01", "not-run")]}
+    assert requirement_comment(not_run).startswith("Non exécuté : 0 scénario réussi sur 1. Non sélectionné")
+    out = {"verdict": "out-of-scope", "in_scope": False, "scenarios": []}
+    assert requirement_comment(out).startswith("Hors périmètre du harness : exigence listée au catalogue sans scénario")
+    assert readable_reason("skipped: pack CI-SIS absent\nsuite") == "pack CI-SIS absent"
+    assert readable_reason("call: AssertionError: " + "x" * 400).endswith("…")
