@@ -204,6 +204,30 @@ def test_a_real_bundle_exports_to_the_convergence_spreadsheet(quick_run: Path, t
         assert all(path in archive.namelist() for path in proof["evidence"]["adapter"])
 
 
+@pytest.mark.usefixtures("insi_wsdl")
+def test_a_real_bundle_carries_what_its_requests_need_and_the_mocks_rejudge_them(quick_run: Path, tmp_path: Path):
+    from segur_harness.evidence_requests import rerun_requests
+
+    bundle = quick_run / "evidence.zip"
+    with zipfile.ZipFile(bundle) as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+        assert archive.read("pki/ca.pem").startswith(b"-----BEGIN CERTIFICATE-----")
+        result = rerun_requests(archive, metadata)
+        requests = sorted(n for n in archive.namelist() if "-insi-" in n and n.endswith("/request.xml"))
+    assert metadata["mock_settings"]["insi"]["accepted_idam"] and metadata["mock_settings"]["dmp"]["pki_dir"]
+    assert result.differences == [] and result.incomplete == [] and result.warnings == []
+    assert result.by_service.get("insi", 0) >= 2 and len(result.skipped) <= 1  # INS/va1.49.03: an injected fault
+    tampered = tmp_path / "t.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data.replace(b"Sexe>", b"Genre>") if name == requests[0] else data)
+    with zipfile.ZipFile(tampered) as archive:
+        differences = rerun_requests(archive, metadata).differences
+    folder = requests[0].rsplit("/", 1)[0]
+    assert len(differences) == 1 and differences[0].startswith(f"{folder} : verdict enregistré valid, rejoué invalid")
+
+
 # -- the editor's signature of the manifest (--sign-key / --sign-cert) ------------------------------------------------
 
 @pytest.fixture(scope="module")
