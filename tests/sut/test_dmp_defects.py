@@ -20,6 +20,8 @@ HL7 = "{urn:hl7-org:v3}"
 TYPE_SCHEME = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
 CONF_SCHEME = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
 PATIENT_SCHEME = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
+TD11 = "urn:hl7-org:v3:PRPA_IN201311UV02"
+TD12 = "urn:hl7-org:v3:PRPA_IN201314UV02"
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +159,35 @@ def no_td02_before_search(h: Harness, state: StubState) -> None:
     assert [r.path for r in state.received] == ["/registry", "/repository"]
 
 
+def invisible_legal_as_invisible_patient(h: Harness, state: StubState) -> None:
+    _feed(h, confidentiality={"invisible_representants_legaux": True})
+    assert _codes(_entry(state), CONF_SCHEME) == ["N", "INVISIBLE_PATIENT"]
+
+
+def _td1_reason(state: StubState) -> str | None:
+    sent = [r for r in state.received if r.action in (TD11, TD12)]
+    reason = sent[0].find(".//hl7:controlActProcess/hl7:reasonCode") if sent else None
+    return reason.get("code") if reason is not None else None
+
+
+def creates_without_td02(h: Harness, state: StubState) -> None:
+    state.td02_code = "NF"
+    h.post(f"/identities/{h.identity()}/dmp/create", {"consent": True})
+    assert [r.action for r in state.received] == [TD11]
+
+
+def creates_without_consent(h: Harness, state: StubState) -> None:
+    state.td02_code = "NF"
+    h.post(f"/identities/{h.identity()}/dmp/create", {"consent": False})
+    assert TD11 in [r.action for r in state.received]
+
+
+def reactivation_wrong_reason(h: Harness, state: StubState) -> None:
+    state.dmp_statut = "FERME"
+    h.post(f"/identities/{h.identity()}/dmp/reactivate", {})
+    assert _td1_reason(state) == "FERM"
+
+
 CHECKS: dict[str, Callable[[Harness, StubState], None]] = {
     "dmp-feeds-without-td02": feeds_without_td02,
     "dmp-patient-id-format": patient_id_format,
@@ -173,6 +204,10 @@ CHECKS: dict[str, Callable[[Harness, StubState], None]] = {
     "dmp-swallows-errors": swallows_errors,
     "dmp-bris-de-glace-as-normal": bris_de_glace_as_normal,
     "dmp-no-td02-before-search": no_td02_before_search,
+    "dmp-invisible-legal-as-invisible-patient": invisible_legal_as_invisible_patient,
+    "dmp-creates-without-td02": creates_without_td02,
+    "dmp-creates-without-consent": creates_without_consent,
+    "dmp-reactivation-wrong-reason": reactivation_wrong_reason,
 }
 
 
