@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "check every file of a bundle against its manifest (exit 0 intact, 1 differences)")
     verify.add_argument("bundle", type=Path, metavar="BUNDLE", help="an evidence.zip")
     verify.add_argument("--rerun", action="store_true",
-                        help="also revalidate every recorded CDA document offline and report each verdict that differs")
+                        help="also revalidate every recorded CDA document offline, have the INSi and DMP mocks judge "
+                             "every recorded request again, and report each verdict that differs")
     verify.add_argument("--pack", type=Path, metavar="DIR", help="CI-SIS pack for --rerun (default: as `validate`)")
     verify.add_argument("--trust", type=Path, metavar="CA.pem",
                         help="check that the manifest's signer certificate was issued by this CA")
