@@ -59,12 +59,34 @@ def _list(engine: object) -> int:
     return EXIT_VALID
 
 
+def _progress(result: object, seconds: float) -> None:
+    from segur_harness.validation.streaming import progress_line
+
+    sys.stderr.write(progress_line(result, seconds) + "\n")  # type: ignore[arg-type]
+    sys.stderr.flush()
+
+
+def _write(report: object, args: argparse.Namespace) -> int | None:
+    """The report to --output or stdout; a usage exit code if the file cannot be written."""
+    text = render(report, args.format)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _usage(f"cannot write {args.output}: {exc.strerror or exc}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate `args.paths`; the exit code says valid, invalid, partial or usage error."""
     from segur_harness.config import named_location_problems
     from segur_harness.validation.engine import get_engine
     from segur_harness.validation.model import Report
     from segur_harness.validation.pack import PackError
+    from segur_harness.validation.streaming import Interrupted, validate_all
 
     if not args.paths and not args.list_schematrons:
         args.command_parser.error("the following arguments are required: PATH")
@@ -88,16 +110,19 @@ def run(args: argparse.Namespace) -> int:
             why = "no CI-SIS pack" if engine.pack is None else "not a schematron of the pack"
             return _usage(f"--schematron {args.schematron}: {why} (see `{PROG} --list-schematrons`)")
     report = Report([], engine.info())
-    for raw in args.paths:
-        report.extend(engine.validate_path(Path(raw), chosen))
-    text = render(report, args.format)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            return _usage(f"cannot write {args.output}: {exc.strerror or exc}")
-    else:
-        sys.stdout.write(text)
+    folders = any(Path(raw).is_dir() for raw in args.paths)
+    try:
+        report.files = validate_all(engine, [Path(raw) for raw in args.paths], chosen,
+                                    _progress if folders or len(args.paths) > 1 else None)
+    except Interrupted as stop:  # Ctrl-C: the report of the files done, then the usual interrupted exit
+        report.files, report.interrupted = stop.results, True
+        _write(report, args)
+        raise stop.original from None
+    finally:
+        engine.close()
+    problem = _write(report, args)
+    if problem is not None:
+        return problem
     if not report.valid:
         return EXIT_INVALID
     if report.partial and not args.allow_partial:

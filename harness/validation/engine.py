@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from lxml import etree
 
 import segur_harness
 from segur_harness.validation import header_rules
+from segur_harness.validation.budget import Budget, budget_finding
 from segur_harness.validation.model import (
     FileResult,
     Finding,
@@ -41,12 +43,14 @@ PACK_LAYERS = (Layer.XSD, Layer.SCHEMATRON, Layer.TERMINOLOGY)
 class Engine:
     """Validates CDA documents, XDM archives and folders against one CI-SIS pack (or none)."""
 
-    def __init__(self, pack: Pack | None, pack_problem: str | None = None, cache_root: Path | None = None) -> None:
+    def __init__(self, pack: Pack | None, pack_problem: str | None = None, cache_root: Path | None = None,
+                 budget: Budget | None = None) -> None:
         self.pack = pack
         self.pack_problem = pack_problem or (None if pack else NO_PACK)
         self.cache_root = cache_root or cache_dir()
+        self.budget = budget or Budget.from_config()
         self.xsd = XsdValidator(pack) if pack else None
-        self.schematron = SchematronLayer(pack, self.cache_root) if pack else None
+        self.schematron = SchematronLayer(pack, self.cache_root, self.budget) if pack else None
         self.terminology = TerminologyChecker(pack) if pack else None
 
     # -- public API -----------------------------------------------------------------------------
@@ -81,11 +85,30 @@ class Engine:
         return resolve(self.schematron.router, name) if self.schematron else None
 
     # -- one document ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the engine's Saxon workers (a later document starts new ones)."""
+        if self.schematron:
+            self.schematron.close()
+
+    def over_size(self, name: str, size: int) -> FileResult | None:
+        """The result of a document over the size budget (not parsed), or None when within it."""
+        if size <= self.budget.max_document_bytes:
+            return None
+        result = FileResult(name=name)
+        result.add(budget_finding("BUDGET-001", Layer.PARSE, size=size, limit=self.budget.max_document_bytes))
+        result.layers.append(LayerResult(Layer.PARSE, LayerStatus.COULD_NOT_RUN, "over the size budget"))
+        for layer in (Layer.HEADER, *PACK_LAYERS):
+            result.layers.append(LayerResult(layer, LayerStatus.NOT_RUN, "the document is over the size budget"))
+        return result
+
     def validate_document(self, data: bytes, name: str, schematron: Path | None = None) -> FileResult:
-        """Validate one document; `schematron` replaces the routed one (the report says so)."""
+        """Validate one document within the budgets; `schematron` replaces the routed one (the report says so)."""
+        too_big = self.over_size(name, len(data))
+        if too_big is not None:
+            return too_big
         result = FileResult(name=name)
         try:
-            self._validate(data, result, schematron)
+            self._validate(data, result, schematron, time.monotonic() + self.budget.time_seconds)
         except Exception as exc:  # noqa: BLE001 - last resort: report, never crash the caller
             result.add(
                 Finding(
@@ -98,13 +121,13 @@ class Engine:
                 result.layers.append(LayerResult(layer, LayerStatus.NOT_RUN, "an earlier step stopped validation"))
         return result
 
-    def _validate(self, data: bytes, result: FileResult, override: Path | None) -> None:
+    def _validate(self, data: bytes, result: FileResult, override: Path | None, deadline: float) -> None:
         parse = LayerResult(
             Layer.PARSE, LayerStatus.RAN, rules_version={"parser": f"segur_harness.xmlsafe, lxml {etree.__version__}"}
         )
         result.layers.append(parse)
         try:
-            parsed = parse_xml(data)
+            parsed = parse_xml(data, max_bytes=max(self.budget.max_document_bytes, len(data)))
         except XmlRejected as exc:
             result.add(Finding(Severity.ERROR, Layer.PARSE, "PARSE-001", exc.reason, None, exc.line))
             for layer in (Layer.HEADER, *PACK_LAYERS):
@@ -136,7 +159,8 @@ class Engine:
         else:
 
             def schematron() -> tuple[LayerResult, list[Finding]]:
-                layer, found, selection = self.schematron.check(root, kind, override)
+                left = deadline - time.monotonic()
+                layer, found, selection = self.schematron.check(root, kind, override, left)
                 result.document["volet"] = selection.volet
                 result.document["schematron"] = selection.schematron.name if selection.schematron else None
                 result.document["route"] = selection.route

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from segur_harness.validation.model import FileResult, Finding, Layer, LayerResult, LayerStatus, Severity
 from segur_harness.validation.xdm import validate_archive
-from segur_harness.xmlsafe import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from segur_harness.validation.engine import Engine
@@ -38,26 +37,39 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(current) / name
 
 
-def _file(engine: Engine, path: Path, schematron: Path | None = None) -> list[FileResult]:
+def units(path: Path) -> Iterator[Path | FileResult]:
+    """What validating `path` takes: each file to validate, or the result that says why there is none."""
+    if path.is_dir():
+        found = False
+        for item in _walk(path):
+            found = True
+            yield item
+        if not found:
+            yield _input_error(path, "INPUT-003", "folder holds no CDA (.xml) or XDM (.zip) file")
+    elif path.is_file():
+        yield path
+    else:
+        yield _input_error(path, "INPUT-001", "no such file or folder")
+
+
+def validate_file(engine: Engine, path: Path, schematron: Path | None = None) -> list[FileResult]:
+    """One CDA file or XDM archive (an archive gives its own result, then one per document)."""
     if path.suffix.lower() in ARCHIVE_SUFFIXES:
         return validate_archive(engine, path, schematron)
     try:
+        too_big = engine.over_size(str(path), path.stat().st_size)
+        if too_big is not None:
+            return [too_big]
         with open(path, "rb") as handle:
-            data = handle.read(DEFAULT_MAX_BYTES + 1)
+            data = handle.read(engine.budget.max_document_bytes + 1)
     except OSError as exc:
         return [_input_error(path, "INPUT-002", f"cannot read file: {exc.strerror or exc}")]
     return [engine.validate_document(data, str(path), schematron)]
 
 
 def validate_path(engine: Engine, path: Path, schematron: Path | None = None) -> Iterator[FileResult]:
-    if path.is_dir():
-        found = False
-        for item in _walk(path):
-            found = True
-            yield from _file(engine, item, schematron)
-        if not found:
-            yield _input_error(path, "INPUT-003", "folder holds no CDA (.xml) or XDM (.zip) file")
-    elif path.is_file():
-        yield from _file(engine, path, schematron)
-    else:
-        yield _input_error(path, "INPUT-001", "no such file or folder")
+    for unit in units(path):
+        if isinstance(unit, FileResult):
+            yield unit
+        else:
+            yield from validate_file(engine, unit, schematron)

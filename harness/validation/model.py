@@ -147,6 +147,8 @@ class Report:
 
     files: list[FileResult] = field(default_factory=list)
     engine: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+    """Stopped (Ctrl-C) before every input was validated: `files` holds those done."""
 
     @property
     def valid(self) -> bool:

@@ -34,14 +34,17 @@ def _summary(report: Report) -> dict[str, int]:
 
 
 def to_dict(report: Report) -> dict[str, object]:
-    return {
+    out: dict[str, object] = {
         "format_version": FORMAT_VERSION,
         "valid": report.valid,
-        "partial": report.partial,
+        "partial": report.partial or report.interrupted,
         "engine": dict(report.engine),
         "summary": _summary(report),
         "files": [f.to_dict() for f in report.files],
     }
+    if report.interrupted:
+        out["interrupted"] = True
+    return out
 
 
 def to_json(report: Report, indent: int | None = 2) -> str:
@@ -83,6 +86,8 @@ def to_text(report: Report) -> str:
     for result in report.files:
         lines.extend(_file_text(result))
     s = _summary(report)
+    if report.interrupted:
+        lines.append("INTERRUPTED: the files below the last one listed were not validated")
     lines.append(
         f"{_verdict(report.valid, report.partial)}: {s['files']} file(s), {s['errors']} error(s), "
         f"{s['warnings']} warning(s), {s['infos']} info(s)"

@@ -21,10 +21,13 @@ from werkzeug.serving import make_server
 from segur_harness.validation.engine import Engine, get_engine
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""Bodies above this get 413 (the size budget, 20 MB by default, is below it)."""
 
 
 def create_app(engine: Engine | None = None) -> Flask:
     app = Flask("segur-validation-service")
+    # Transport bound only: a document over the size budget ([validation] max_document_bytes) is
+    # answered with its BUDGET-001 finding; one over this bound gets 413.
     app.config["MAX_CONTENT_LENGTH"] = MAX_DOCUMENT_BYTES
     holder: dict[str, Engine] = {}
 

@@ -89,7 +89,7 @@ def test_case_insensitive_include_absent_value_set_and_cache(pack_dir: Path, tmp
     # the absent value set is a pack defect: a visible gap, not an error
     assert not [f for f in result.errors if f.layer == Layer.SCHEMATRON]
     compiled = engine.schematron.compiler.get(pack.schematron_dir / "CI-SIS_TEST-VOL_2024.01.sch")
-    assert compiled.from_cache is False
+    assert compiled.from_cache is True  # the Saxon worker that judged the document wrote the disk cache
     warm = Engine(pack, cache_root=cache).schematron.compiler.get(compiled.path)
     assert warm.from_cache and warm.key == compiled.key
     bad = MINIMAL_CDA.replace("1.2.250.1.213.1.1.1.29", "1.2.250.1.213.1.1.1.78").encode()
