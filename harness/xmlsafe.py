@@ -56,21 +56,63 @@ def _parser(huge_tree: bool = False) -> etree.XMLParser:
     )
 
 
-def check_shape(root: etree._Element, limits: XmlLimits) -> None:
+def check_shape(root: etree._Element, limits: XmlLimits, *, source_size: int | None = None) -> None:
     """Raise XmlRejected when the tree exceeds `limits` (a bound set to None is not checked).
 
-    Element count and depth are XPath tests run by libxml2 (the depth test
-    walks each level once: linear); attributes and text are one pass over the
-    elements, after the count bound has capped their number.
+    Every bound is decided by XPath run in libxml2 (linear: the depth test
+    walks each level once); only a tree that fails a bound is walked in Python
+    to name the element and its line. `source_size`, the byte length of the
+    document parse_xml made `root` from (no DTD, so no entity expands), skips
+    the bounds that many bytes cannot reach: every node takes at least one
+    byte, every character of a text or attribute value too.
     """
-    if limits.max_elements is not None and _count_test(limits.max_elements)(root):
-        raise XmlRejected(f"too many elements: more than {limits.max_elements}")
-    if limits.max_depth is not None and _depth_test(limits.max_depth)(root):
-        raise XmlRejected(f"elements nested too deeply: more than {limits.max_depth} levels")
-    max_attributes, max_text = limits.max_attributes, limits.max_text
+    test = _accept_test(*_bounds(limits, source_size))
+    if test is not None and test(root):
+        _reject(root, limits, source_size)
+
+
+def _bounds(limits: XmlLimits, source_size: int | None) -> tuple[int | None, int | None, int | None, int | None]:
+    """(elements, depth, attributes, text) bounds left to test for a document of `source_size` bytes."""
+    elements, text = limits.max_elements, limits.max_text
+    if source_size is not None:
+        elements = None if elements is not None and source_size <= elements else elements
+        text = None if text is not None and source_size <= text else text
+    return elements, limits.max_depth, limits.max_attributes, text
+
+
+_TEXT_TEST = ("boolean(descendant::node()[not(self::*)][string-length(.) > {0}])"
+              " or boolean(descendant-or-self::*/@*[string-length(.) > {0}])")
+"""Text, comment and processing-instruction nodes under the root, and attribute values, longer than the bound."""
+
+
+@lru_cache(maxsize=32)
+def _accept_test(elements: int | None, depth: int | None, attributes: int | None, text: int | None
+                 ) -> etree.XPath | None:
+    """One XPath that is true when any bound may be exceeded (false for almost every real document)."""
+    parts = []
+    if elements is not None:
+        parts.append(f"count(//node()) > {elements}")
+    if depth is not None:
+        parts.append("boolean(" + "/*" * (depth + 1) + ")")
+    if attributes is not None:
+        parts.append(f"count(//@*) > {attributes}")  # the per-element count is only needed above this
+    if text is not None:
+        parts.append(_TEXT_TEST.format(text))
+    return etree.XPath(" or ".join(parts)) if parts else None
+
+
+def _reject(root: etree._Element, limits: XmlLimits, source_size: int | None) -> None:
+    """Name the bound `root` exceeds (raise XmlRejected), or return when none is (attributes spread out)."""
+    elements, depth, max_attributes, max_text = _bounds(limits, source_size)
+    if elements is not None and _count_test(elements)(root):
+        raise XmlRejected(f"too many elements: more than {elements}")
+    if depth is not None and _depth_test(depth)(root):
+        raise XmlRejected(f"elements nested too deeply: more than {depth} levels")
+    if max_attributes is not None and not _attribute_test(max_attributes)(root):
+        max_attributes = None  # many attributes in all, but no element above the bound
     if max_attributes is None and max_text is None:
         return
-    for el in root.iter():
+    for el in root.iter():  # the tree is bounded by now: name the first offending element
         attrib = el.attrib
         if max_attributes is not None and len(attrib) > max_attributes:
             raise XmlRejected(f"too many attributes on one element: {len(attrib)}, limit {max_attributes}",
@@ -79,6 +121,8 @@ def check_shape(root: etree._Element, limits: XmlLimits) -> None:
                                      or any(len(value) > max_text for value in attrib.values())):
             raise XmlRejected(f"text or attribute value too long: more than {max_text} characters",
                               line=el.sourceline)
+    if max_text is not None and _text_test(max_text)(root):  # a node the walk does not see (none known)
+        raise XmlRejected(f"text or attribute value too long: more than {max_text} characters")
 
 
 @lru_cache(maxsize=8)
@@ -89,6 +133,11 @@ def _depth_test(max_depth: int) -> etree.XPath:
 @lru_cache(maxsize=8)
 def _count_test(max_elements: int) -> etree.XPath:
     return etree.XPath(f"count(//node()) > {max_elements}")
+
+
+@lru_cache(maxsize=8)
+def _attribute_test(max_attributes: int) -> etree.XPath:
+    return etree.XPath(f"boolean(descendant-or-self::*[count(@*) > {max_attributes}])")
 
 
 def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: XmlLimits = DEFAULT_LIMITS
@@ -113,7 +162,7 @@ def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: 
     root = tree.getroot()
     if root is None:
         raise XmlRejected("no root element")
-    check_shape(root, limits)
+    check_shape(root, limits, source_size=len(data))
     return root
 
 
@@ -123,3 +172,8 @@ def parse_xml_file(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: Xml
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     return parse_xml(data, max_bytes=max_bytes, limits=limits)
+
+
+@lru_cache(maxsize=8)
+def _text_test(max_text: int) -> etree.XPath:
+    return etree.XPath(_TEXT_TEST.format(max_text))

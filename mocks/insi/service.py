@@ -46,9 +46,10 @@ INSI_TEXT_LIMIT = XmlLimits(max_depth=None, max_attributes=None, max_elements=No
 The other bounds are parse_soap12's (SOAP_LIMITS)."""
 
 
-def _check_text_sizes(soap: SoapRequest) -> None:
+def _check_text_sizes(soap: SoapRequest, size: int) -> None:
+    """The text bound (`size`: the body's bytes, which no text of it can outgrow)."""
     try:
-        check_shape(soap.envelope, INSI_TEXT_LIMIT)
+        check_shape(soap.envelope, INSI_TEXT_LIMIT, source_size=size)
     except XmlRejected as exc:
         raise SoapError("Sender", f"Message SOAP refusé : {exc.reason}") from None
 
@@ -99,7 +100,7 @@ class InsiService:
                       "(SOAP 1.2).")
         try:
             soap = parse_soap12(body, self.max_body_bytes)
-            _check_text_sizes(soap)
+            _check_text_sizes(soap, len(body))
         except SoapError as exc:
             if mimetype != SOAP12_MIMETYPE:
                 checks.error("INSI-HTTP-CT", ct_message, "HTTP Content-Type")
