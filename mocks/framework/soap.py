@@ -6,6 +6,7 @@ Fault with a French reason, as the national services answer.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,6 +99,38 @@ def envelope(
     body = etree.SubElement(env, f"{{{SOAP12_NS}}}Body")
     body.append(body_child)
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+_ENVELOPE_OPEN = f'<soap:Envelope xmlns:soap="{SOAP12_NS}" xmlns:wsa="{WSA_NS}"><soap:Header>'.encode()
+_NOT_XML_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text_bytes(text: str) -> bytes:
+    """`text` as libxml2 serialises element content (&, <, > and CR escaped), UTF-8."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return escaped.encode("utf-8")
+
+
+def envelope_bytes(body_xml: bytes, *, action: str | None = None, relates_to: str | None = None) -> bytes:
+    """envelope() of an already serialised body child, glued from bytes: the same document, byte for byte.
+
+    For answers built once and served many times (the INSi RESULTAT of a
+    fixture identity): lxml would rebuild and reserialise the whole tree on
+    each request. `body_xml` must declare its own namespaces and use neither
+    the soap nor the wsa prefix; text lxml would refuse still goes through
+    envelope(), which raises as before.
+    """
+    if any(value and _NOT_XML_TEXT.search(value) for value in (action, relates_to)):
+        return envelope(etree.fromstring(body_xml), action=action, relates_to=relates_to)
+    parts = [_DECLARATION, _ENVELOPE_OPEN]
+    if action:
+        parts += (b"<wsa:Action>", _text_bytes(action), b"</wsa:Action>")
+    parts += (b"<wsa:MessageID>urn:uuid:", str(uuid.uuid4()).encode(), b"</wsa:MessageID>")
+    if relates_to:
+        parts += (b"<wsa:RelatesTo>", _text_bytes(relates_to), b"</wsa:RelatesTo>")
+    parts += (b"</soap:Header><soap:Body>", body_xml, b"</soap:Body></soap:Envelope>")
+    return b"".join(parts)
 
 
 def fault(

@@ -1,4 +1,10 @@
-"""RESULTAT bodies, element for element as INSi_RESULTAT_INS.xsd orders them."""
+"""RESULTAT bodies, element for element as INSi_RESULTAT_INS.xsd orders them.
+
+A RESULTAT depends only on its CodeCR and the identity found, both fixed while
+the mock runs (fixtures and errors.toml are read once): ResultatCache keeps
+each one serialised, so an answer costs a lookup instead of building and
+serialising some twenty elements.
+"""
 
 from __future__ import annotations
 
@@ -47,3 +53,20 @@ def resultat(code: str, libelle: str, identity: Identity | None = None) -> etree
         _el(tiq, "DateNaissance", identity.date_naissance)
         _el(tiq, "LieuNaissance", identity.lieu_naissance)
     return root
+
+
+class ResultatCache:
+    """Serialised RESULTAT per (CodeCR, identity); the labels are the service's CR labels (errors.toml)."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+        self._cache: dict[tuple[str, int], tuple[Identity | None, bytes]] = {}
+
+    def xml(self, code: str, identity: Identity | None) -> bytes:
+        """The bytes of resultat(code, its label, identity)."""
+        key = (code, id(identity))
+        entry = self._cache.get(key)
+        if entry is None or entry[0] is not identity:  # keyed by id: the identity itself must be the one kept
+            entry = (identity, etree.tostring(resultat(code, self.labels[code], identity)))
+            self._cache[key] = entry  # one dict store: threads that race build the same bytes
+        return entry[1]

@@ -19,7 +19,7 @@ from segur_harness.mocks.framework.soap import (
     SOAP12_CONTENT_TYPE,
     SoapError,
     SoapRequest,
-    envelope,
+    envelope_bytes,
     injected_fault,
     parse_soap12,
 )
@@ -32,7 +32,7 @@ from .faults import DEFAULT_FAULT, Catalogue, render
 from .identities import load_identities
 from .matching import code_cr, search_traits, search_vitale
 from .protocol import BY_ACTION, BY_BODY_TAG, OPERATIONS, SERVICE_NAME, TRAITS, UNKNOWN_OPERATION, Operation
-from .responses import resultat
+from .responses import ResultatCache
 from .tls import client_cn
 
 SOAP12_MIMETYPE = "application/soap+xml"
@@ -76,6 +76,7 @@ class InsiService:
         self.max_body_bytes = int(cfg.get("mocks", {}).get("max_body_bytes", 10 * 1024 * 1024))
         self.identities = load_identities(section.get("identities_file") or None)
         self.catalogue = Catalogue(section.get("errors_file") or None)
+        self.resultats = ResultatCache(self.catalogue.cr_labels)
         self.schemas = xsd.schema_set(cfg) if self.xsd_validation else None
         self.schema_elements = xsd.global_elements(self.schemas.schema) if self.schemas else set()
 
@@ -127,10 +128,10 @@ class InsiService:
         code = code_cr(found)
         checks.info("INSI-CR", f"CodeCR {code} : {len(found)} identité(s) trouvée(s)"
                     + (f" ({found[0].label})" if code == "00" else "") + ".", "RESULTAT/CR")
-        body_el = resultat(code, self.catalogue.cr_labels[code], found[0] if code == "00" else None)
+        body_xml = self.resultats.xml(code, found[0] if code == "00" else None)
         return MockResult(
             status=200,
-            body=envelope(body_el, action=operation.response_action, relates_to=message_id),
+            body=envelope_bytes(body_xml, action=operation.response_action, relates_to=message_id),
             content_type=SOAP12_CONTENT_TYPE,
             operation=operation.name,
             findings=checks.findings,
