@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -43,12 +43,16 @@ class SoapRequest:
     envelope: etree._Element
     headers: list[etree._Element]
     body_child: etree._Element
+    _first: dict[str, etree._Element] | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, ns: str, local: str) -> etree._Element | None:
-        for element in self.headers:
-            if element.tag == f"{{{ns}}}{local}":
-                return element
-        return None
+        """The first header element named {ns}local (lxml builds a new tag string per access: indexed once)."""
+        if self._first is None:
+            first: dict[str, etree._Element] = {}
+            for element in self.headers:
+                first.setdefault(element.tag, element)
+            self._first = first
+        return self._first.get(f"{{{ns}}}{local}")
 
     def wsa(self, local: str) -> str | None:
         element = self.header(WSA_NS, local)
@@ -65,8 +69,8 @@ def parse_soap12(body: bytes, max_bytes: int) -> SoapRequest:
         raise SoapError("VersionMismatch", "Seul SOAP 1.2 est accepté (enveloppe SOAP 1.1 reçue)")
     if root.tag != f"{{{SOAP12_NS}}}Envelope":
         raise SoapError("Sender", f"Élément racine inattendu {root.tag} : une enveloppe SOAP 1.2 est attendue")
-    header = root.find(f"{{{SOAP12_NS}}}Header")
-    body_el = root.find(f"{{{SOAP12_NS}}}Body")
+    header = next(root.iterchildren(f"{{{SOAP12_NS}}}Header"), None)  # as find(), without ElementPath
+    body_el = next(root.iterchildren(f"{{{SOAP12_NS}}}Body"), None)
     if body_el is None:
         raise SoapError("Sender", "Enveloppe SOAP sans élément Body")
     children = [c for c in body_el if isinstance(c.tag, str)]

@@ -37,7 +37,7 @@ class LpsInfo:
 def _text(parent: etree._Element | None, ns: str, local: str) -> str | None:
     if parent is None:
         return None
-    child = parent.find(f"{{{ns}}}{local}")
+    child = next(parent.iterchildren(f"{{{ns}}}{local}"), None)  # find() goes through Python ElementPath
     if child is None:
         return None
     return (child.text or "").strip()
@@ -66,7 +66,7 @@ def check_lps(soap: SoapRequest, accepted_idam: list[str], accepted_names: list[
         checks.error("INSI-HDR-CTXLPS", "En-tête ctxlps:ContexteLPS absent.", "Header", fault="entete_invalide")
         return LpsInfo()
     _context_common(ctx, NS_CTXLPS, "CTXLPS", checks, "INSI-LPS")
-    lps = ctx.find(f"{{{NS_CTXLPS}}}LPS")
+    lps = next(ctx.iterchildren(f"{{{NS_CTXLPS}}}LPS"), None)
     info = LpsInfo(
         idam=_text(lps, NS_CTXLPS, "IDAM"),
         nom=_text(lps, NS_CTXLPS, "Nom"),
@@ -104,7 +104,7 @@ def check_bam(soap: SoapRequest, checks: Checks) -> None:
         checks.error("INSI-HDR-CTXBAM", "En-tête ctxbam:ContexteBAM absent.", "Header", fault="entete_invalide")
         return
     _context_common(ctx, NS_CTXBAM, "CTXBAM", checks, "INSI-BAM")
-    if ctx.find(f"{{{NS_CTXBAM}}}COUVERTURE") is None:
+    if next(ctx.iterchildren(f"{{{NS_CTXBAM}}}COUVERTURE"), None) is None:
         checks.error("INSI-BAM-COUVERTURE", "ContexteBAM/COUVERTURE est obligatoire (même vide).",
                      "ContexteBAM/COUVERTURE")
 
@@ -129,7 +129,7 @@ def check_security(soap: SoapRequest, client_cn: str | None, checks: Checks) -> 
         mode = f"certificat {client_cn}" if client_cn else "certificat logiciel (non vérifié hors mode TLS)"
         checks.info("INSI-HDR-SECURITY", f"Pas d'en-tête wsse:Security : authentification par {mode}.", "Header")
         return
-    if security.find(f"{{{NS_SAML}}}Assertion") is None:
+    if next(security.iterchildren(f"{{{NS_SAML}}}Assertion"), None) is None:
         checks.error("INSI-SEC-ASSERTION", "wsse:Security ne contient aucune assertion SAML (saml:Assertion).",
                      "Header/wsse:Security", fault="securite_invalide")
         return
