@@ -27,6 +27,7 @@ from segur_harness.evidence import write_evidence
 from segur_harness.evidence_documents import prevalidate
 from segur_harness.evidence_sign import Signer
 from segur_harness.junit import write_junit
+from segur_harness.pack_fetch import ensure_pack
 from segur_harness.processes import STOPPING, ServiceProcess, ServiceStartError, python_command, run_tracked
 from segur_harness.run_metadata import run_metadata
 from segur_harness.services import (
@@ -302,6 +303,7 @@ def run(opts: RunOptions) -> int:
         if "error" in probe["info"]:
             _say(f"the SUT at {opts.sut} does not answer: {probe['info']['error']} (start it, or fix --sut)")
             return EXIT_ERROR
+    ensure_pack(cfg)
     store_file = out / "exchanges.sqlite"
     started = time.time()
     try:

@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -66,18 +67,21 @@ def archive_url(ref: str) -> str:
     return f"https://github.com/{REPOSITORY}/archive/{ref}.zip"
 
 
-def _download(url: str, target: Path) -> None:
-    """Fetch `url` into `target`, bounded in size, per-read time and total time."""
-    deadline = time.monotonic() + DOWNLOAD_SECONDS
+def _download(url: str, target: Path, seconds: float = DOWNLOAD_SECONDS,
+              progress: Callable[[int], None] | None = None) -> None:
+    """Fetch `url` into `target`, bounded in size, per-read time and total time; `progress` gets the bytes so far."""
+    deadline = time.monotonic() + seconds
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=min(60.0, seconds)) as response, open(target, "wb") as out:  # noqa: S310
             total = 0
             while chunk := response.read(1024 * 1024):
                 total += len(chunk)
                 if total > MAX_DOWNLOAD:
                     raise InstallError(f"download larger than {MAX_DOWNLOAD} bytes, refused")
                 if time.monotonic() > deadline:
-                    raise InstallError(f"download of {url} took more than {DOWNLOAD_SECONDS} s, abandoned")
+                    raise InstallError(f"download of {url} took more than {seconds:g} s, abandoned")
+                if progress is not None:
+                    progress(total)
                 out.write(chunk)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise InstallError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
@@ -119,8 +123,12 @@ def _extract(zip_path: Path, dest: Path) -> None:
         (dest / "REFUSED_MEMBERS.txt").write_text("\n".join(refused) + "\n", encoding="utf-8")
 
 
-def install(ref: str = PINNED_COMMIT, url: str | None = None, force: bool = False) -> Path:
-    """Install the pack for `ref` (from `url`, default GitHub's archive) and return its folder."""
+def install(ref: str = PINNED_COMMIT, url: str | None = None, force: bool = False, *,
+            seconds: float = DOWNLOAD_SECONDS, progress: Callable[[int], None] | None = None) -> Path:
+    """Install the pack for `ref` (from `url`, default GitHub's archive) and return its folder.
+
+    `seconds` bounds the download; `progress` is told the bytes downloaded so far.
+    """
     if not _REF.match(ref) or ".." in ref:
         raise InstallError(f"invalid --ref {ref!r}")
     url = url or archive_url(ref)
@@ -135,7 +143,7 @@ def install(ref: str = PINNED_COMMIT, url: str | None = None, force: bool = Fals
     packs_dir().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=packs_dir(), prefix=".install-") as work:
         zip_path = Path(work) / "pack.zip"
-        _download(url, zip_path)
+        _download(url, zip_path, seconds, progress)
         staging = Path(work) / "pack"
         staging.mkdir()
         _extract(zip_path, staging)
