@@ -26,8 +26,9 @@ from segur_harness.validation.paths import resolve_ci
 from segur_harness.validation.saxon import SaxonFailure, processor, saxon_call
 from segur_harness.validation.sch_defects import DefectPatch, patch_expanded
 from segur_harness.validation.sch_sources import SCH_NS, SchematronSources, scan
+from segur_harness.validation.sch_valuesets import provide
 
-PIPELINE_VERSION = "segur-sch-pipeline/1"
+PIPELINE_VERSION = "segur-sch-pipeline/2"
 """Bump when the pre-pass, the defect pass or the SVRL parameters change (invalidates caches)."""
 
 SVRL_PARAMETERS = {"generate-fired-rule": "false"}
@@ -63,6 +64,8 @@ class CompiledSchematron:
             info["case_fixed_includes"] = str(len(self.case_fixed_includes))
         if self.patch.absent:
             info["absent_value_set_files"] = str(len(self.patch.absent))
+        if self.patch.rebuilt:
+            info["value_sets_rebuilt_from_pack"] = "; ".join(self.patch.rebuilt)
         return info
 
 
@@ -145,6 +148,7 @@ class SchematronCompiler:
         if sources.missing_includes:
             names = sorted({ref.href for ref in sources.missing_includes})
             raise CompileFailure(f"missing include(s) in the pack: {', '.join(names)}")
+        rebuilt = provide(sources, self.pack, self.cache)
         key = sources.digest(self._skeleton_salt())
         xsl_path = self.cache / f"{sch.stem}-{key[:24]}.xsl"
         meta_path = xsl_path.with_suffix(".json")
@@ -152,9 +156,10 @@ class SchematronCompiler:
         if from_cache:
             text = xsl_path.read_text(encoding="utf-8")
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            patch = DefectPatch(meta["neutralized"], meta["literals_fixed"], meta["absent"])
+            patch = DefectPatch(meta["neutralized"], meta["literals_fixed"], meta["absent"], meta.get("rebuilt", []))
         else:
             text, patch = self._generate(sources)
+            patch.rebuilt = rebuilt
             self._write(xsl_path, text)
             self._write(meta_path, json.dumps(patch.__dict__, indent=1))
         executable = self._load(text, sources.base_dir)

@@ -33,6 +33,8 @@ class DefectPatch:
     neutralized: int = 0
     literals_fixed: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    rebuilt: list[str] = field(default_factory=list)
+    """Absent value-set files rebuilt from the pack's own value sets (sch_valuesets.py)."""
 
 
 def _text_of(node: etree._Element) -> str:

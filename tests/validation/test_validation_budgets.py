@@ -67,7 +67,9 @@ def test_time_budget_stops_the_evaluation_and_the_folder_goes_on(pack_dir: Path,
     assert done.returncode == 1, done.stderr
     files = {Path(f["name"]).name: f for f in json.loads(report.read_text())["files"]}
     slow = files["a-slow.xml"]
-    [budget] = [f for f in slow["findings"] if f["rule_id"] == "BUDGET-002"]
+    budgets = [f for f in slow["findings"] if f["rule_id"] == "BUDGET-002"]
+    assert len(budgets) == 1, (slow["layers"], slow["findings"])
+    budget = budgets[0]
     assert budget["severity"] == "error" and "budget de temps" in budget["message"] and not slow["valid"]
     layer = next(lr for lr in slow["layers"] if lr["layer"] == "schematron")
     assert layer["status"] == "could_not_run" and "time budget" in layer["reason"]
