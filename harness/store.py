@@ -260,6 +260,22 @@ class Store:
         " ORDER BY id LIMIT 1"
     )
 
+    _STATE_SQL = (
+        "SELECT (SELECT scenario_id FROM current_scenario WHERE service = ?1),"
+        " (SELECT id FROM behaviours WHERE service = ?1 AND (operation IS NULL OR operation = ?2)"
+        " AND (remaining IS NULL OR remaining > 0) ORDER BY id LIMIT 1)"
+    )
+
+    def scenario_and_behaviour(self, service: str, operation: str) -> tuple[str | None, Behaviour | None]:
+        """scenario(service) and take_behaviour(service, operation) with one read when no behaviour applies.
+
+        Every request of a mock needs both: one plain read instead of two; a
+        behaviour that applies is then taken under the write lock as
+        take_behaviour does (and may be gone by then: another worker took it).
+        """
+        scenario, behaviour_id = self._conn().execute(self._STATE_SQL, (service, operation)).fetchone()
+        return scenario, (None if behaviour_id is None else self._take(service, operation))
+
     def take_behaviour(self, service: str, operation: str) -> Behaviour | None:
         """The first behaviour that applies to `operation`, consuming one use of it.
 
@@ -268,6 +284,10 @@ class Store:
         """
         if self._conn().execute(self._TAKE_SQL, (service, operation)).fetchone() is None:
             return None
+        return self._take(service, operation)
+
+    def _take(self, service: str, operation: str) -> Behaviour | None:
+        """Consume one use of the first behaviour that applies, under the write lock."""
         with self._connect() as conn:
             row = conn.execute(self._TAKE_SQL, (service, operation)).fetchone()
             if row is None:

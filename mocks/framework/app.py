@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Request, Response, jsonify, request
+from werkzeug.http import HTTP_STATUS_CODES
 
 from segur_harness.store import Behaviour, Finding, Store
 
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 OUTAGE_BODY = b"Service temporairement indisponible"
 ADMIN_PREFIX = "/_admin"
 UNKNOWN = "unknown"
+_UNREAD = object()
+"""The current scenario, not read yet for this request."""
 DEFAULT_BODY_TIMEOUT = 10.0
 """Seconds a client has to send its whole body: a stalled client is answered and let go."""
 
@@ -67,32 +71,38 @@ class MockPipeline:
         self.routes = frozenset(service.routes())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        return self.response(environ)(environ, start_response)
+        return respond(self.result(environ), environ, start_response)
 
     def response(self, environ: dict[str, Any]) -> Response:
-        """The recorded answer to the request in `environ`."""
+        """The recorded answer to the request in `environ`, as a werkzeug Response."""
+        result = self.result(environ)
+        return Response(result.body, status=result.status, headers=_headers(result))
+
+    def result(self, environ: dict[str, Any]) -> MockResult:
+        """The answer to the request in `environ`, once its exchange is recorded (or the refusal to say it was not)."""
         started = time.time()
         request = Request(environ)
         raw = b""
         operation = UNKNOWN
+        scenario: str | None | object = _UNREAD
         try:
-            raw, operation, result = self._answer(request)
+            raw, operation, result, scenario = self._answer(request)
         except Exception:  # a mock bug must still answer in-protocol and be recorded
             log.exception("mock %s crashed", self.service.name)
             result = self.refusal("internal error in the mock", operation, 500)
             result.findings.append(Finding("error", "MOCK-CRASH",
                                            "le simulateur n'a pas pu traiter cette requête (problème du banc de test)"))
-        try:
-            scenario = self.store.scenario(self.service.name)
-        except Exception as exc:
-            log.error("current scenario unreadable: %s", exc)
-            scenario = None
-        exchange = exchange_of(self.service.name, request, raw, result, operation, scenario, started)
+        if scenario is _UNREAD:
+            try:
+                scenario = self.store.scenario(self.service.name)
+            except Exception as exc:
+                log.error("current scenario unreadable: %s", exc)
+                scenario = None
+        exchange = exchange_of(self.service.name, request, raw, result, operation, scenario, started)  # type: ignore[arg-type]
         if not record(self.store, exchange):
             result = self.refusal("the mock could not record this exchange", operation, 500)
             result.headers["Connection"] = "close"
-        headers = {"Content-Type": result.content_type, **result.headers}
-        return Response(result.body, status=result.status, headers=headers)
+        return result
 
     def server_refusal(self, reason: str, status: int, peer: str, req: Any = None, received: bytes = b""
                        ) -> MockResult:
@@ -128,24 +138,25 @@ class MockPipeline:
             log.exception("protocol_error of mock %s failed", self.service.name)
             return _last_resort(status)
 
-    def _answer(self, request: Request) -> tuple[bytes, str, MockResult]:
+    def _answer(self, request: Request) -> tuple[bytes, str, MockResult, str | None | object]:
+        """(body received, operation, answer, current scenario or _UNREAD when it was not read on the way)."""
         body = read_body(request, self.max_body_bytes, self.body_timeout)
         if request.path not in self.routes:
-            return body.data, UNKNOWN, self.refusal(f"no such endpoint: {request.path}", UNKNOWN, 404)
+            return body.data, UNKNOWN, self.refusal(f"no such endpoint: {request.path}", UNKNOWN, 404), _UNREAD
         allowed = allowed_methods(self.service, request.path)
         if request.method not in allowed:
             result = self.refusal(f"method {request.method} not allowed: {', '.join(allowed)} expected", UNKNOWN,
                                   405)
             result.headers["Allow"] = ", ".join(allowed)
-            return body.data, UNKNOWN, result
+            return body.data, UNKNOWN, result, _UNREAD
         if body.problem is not None:
             result = self.refusal(body.problem, UNKNOWN, body.status)
             result.headers["Connection"] = "close"  # the rest of the stream cannot be trusted
             # gunicorn keeps what it read of a body it could not finish: record the raw bytes the worker saw
             raw = body.data or getattr(request.environ.get("gunicorn.socket"), "received", b"")
-            return raw, UNKNOWN, result
+            return raw, UNKNOWN, result, _UNREAD
         operation = self.service.sniff_operation(request, body.data)
-        behaviour = self.store.take_behaviour(self.service.name, operation)
+        scenario, behaviour = self.store.scenario_and_behaviour(self.service.name, operation)
         result = _apply_behaviour(self.service, behaviour, operation) if behaviour else None
         if result is None:
             try:
@@ -159,7 +170,41 @@ class MockPipeline:
             result.findings.append(
                 Finding("info", "INJECTED", f"behaviour {behaviour.kind} {behaviour.params} applied")
             )
-        return body.data, operation, result
+        return body.data, operation, result, scenario
+
+
+def _headers(result: MockResult) -> dict[str, str]:
+    return {"Content-Type": result.content_type, **result.headers}
+
+
+_WERKZEUG_HEADERS = frozenset({"location", "content-location", "content-length"})
+"""Headers werkzeug's Response rewrites (IRI to URI, computed length): answers with them go through it."""
+
+
+@lru_cache(maxsize=64)
+def _status_line(status: int) -> str:
+    """The status line werkzeug's Response gives `status` ("400 BAD REQUEST", "299 UNKNOWN")."""
+    return f"{status} {HTTP_STATUS_CODES[status].upper()}" if status in HTTP_STATUS_CODES else f"{status} UNKNOWN"
+
+
+def respond(result: MockResult, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Send `result` as werkzeug's Response(body, status, headers) would, without building one when it is plain.
+
+    Plain: a bytes body with its length, str headers without line breaks,
+    none that werkzeug rewrites, a status that has a body, not HEAD. Anything
+    else goes through werkzeug itself, so the bytes on the wire are the same.
+    """
+    headers = _headers(result)
+    status = result.status
+    plain = (200 <= status < 600 and status not in (204, 304) and environ.get("REQUEST_METHOD") != "HEAD"
+             and isinstance(result.body, bytes)
+             and all(isinstance(key, str) and isinstance(value, str) and key.lower() not in _WERKZEUG_HEADERS
+                     and "\n" not in value and "\r" not in value and "\n" not in key and "\r" not in key
+                     for key, value in headers.items()))
+    if not plain:
+        return Response(result.body, status=status, headers=headers)(environ, start_response)
+    start_response(_status_line(status), [*headers.items(), ("Content-Length", str(len(result.body)))])
+    return [result.body]
 
 
 def allowed_methods(service: MockService, path: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from werkzeug.wrappers import Request
 
@@ -31,7 +32,7 @@ def exchange_of(service: str, request: Request, raw: bytes, result: MockResult, 
         ended_at=time.time(),
         method=request.method,
         path=request.full_path.rstrip("?"),  # with the query: what a GET (OIDC authorize) really asked
-        request_headers=dict(request.headers),
+        request_headers=request_headers(request.environ),
         request_body=raw,
         status=result.status,
         response_headers={"Content-Type": result.content_type, **result.headers},
@@ -39,6 +40,21 @@ def exchange_of(service: str, request: Request, raw: bytes, result: MockResult, 
         findings=result.findings,
         message_id=result.message_id,
     )
+
+
+_BODY_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+
+
+def request_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """dict(werkzeug's EnvironHeaders(environ)), in one pass (werkzeug looks each name up again)."""
+    out = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                out[key[5:].replace("_", "-").title()] = value
+        elif key in _BODY_HEADERS and value:
+            out[key.replace("_", "-").title()] = value
+    return out
 
 
 def record(store: Store, exchange: Exchange) -> bool:

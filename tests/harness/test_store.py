@@ -56,6 +56,23 @@ def test_behaviours_are_consumed_then_gone(tmp_path: Path):
     assert store.behaviours("insi") == []
 
 
+def test_scenario_and_behaviour_in_one_read_as_the_two_calls(tmp_path: Path):
+    """One read gives what scenario() and take_behaviour() give, and consumes a use the same way."""
+    store, other = Store(tmp_path / "s.sqlite"), Store(tmp_path / "s.sqlite")
+    assert store.scenario_and_behaviour("insi", "op1") == (None, None)
+    other.set_scenario("insi", "X.01.01")
+    other.add_behaviour("insi", Behaviour(kind="outage", operation="op1", params={"status": 503}, remaining=1))
+    other.add_behaviour("dmp", Behaviour(kind="delay", operation=None, params={}, remaining=None))
+    assert store.scenario_and_behaviour("insi", "op0") == ("X.01.01", None)
+    scenario, behaviour = store.scenario_and_behaviour("insi", "op1")
+    assert scenario == "X.01.01"
+    assert (behaviour.kind, behaviour.params, behaviour.remaining) == ("outage", {"status": 503}, 1)
+    assert store.scenario_and_behaviour("insi", "op1") == ("X.01.01", None)  # its one use is taken
+    assert store.scenario_and_behaviour("dmp", "x")[1].kind == "delay"
+    other.set_scenario("insi", None)
+    assert store.scenario_and_behaviour("insi", "op1") == (None, None)
+
+
 def test_current_scenario_is_shared(tmp_path: Path):
     Store(tmp_path / "s.sqlite").set_scenario("insi", "X.01.01")
     assert Store(tmp_path / "s.sqlite").scenario("insi") == "X.01.01"
