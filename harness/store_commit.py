@@ -5,7 +5,9 @@ that gets it first (the leader) commits every queued row in one transaction;
 the others find theirs already committed when they get the lock in turn.
 Nothing is answered before its record is durable, but concurrent requests
 share one write lock and one WAL commit instead of queueing on SQLite's lock
-one by one, and no thread hand-off is paid when there is no concurrency.
+one by one, and no thread hand-off is paid when there is no concurrency. A batch
+of one is a single INSERT in autocommit mode (its own transaction: one statement
+instead of BEGIN, INSERT, COMMIT).
 The write lock is taken with a short Python retry instead of SQLite's busy
 handler, whose sleeps grow to 100 ms and made the tail latency under load.
 """
@@ -114,6 +116,10 @@ class GroupCommit:
 
     @staticmethod
     def _transaction(conn: sqlite3.Connection, batch: list[_Pending], deadline: float) -> None:
+        if len(batch) == 1:  # one statement in autocommit mode: its own transaction, committed when it returns
+            item = batch[0]
+            item.rowid = conn.execute(item.sql, item.params).lastrowid  # busy: nothing written, _commit retries
+            return
         begin_immediate(conn, max(0.0, deadline - time.monotonic()))
         try:
             for item in batch:
