@@ -199,6 +199,9 @@ class InsiService:
             checks.info("INSI-XSD-INDISPONIBLE", note, "XSD")
         if self.schemas.schema is None:
             return
+        whole = self.schemas.envelope()
+        if whole is not None and whole.validate(soap.envelope):
+            return  # every header and the body child valid: so is each element validated below
         targets = [h for h in soap.headers if h.tag in self.schema_elements]
         if soap.body_child.tag in BY_BODY_TAG:
             targets.append(soap.body_child)

@@ -26,6 +26,7 @@ import xmlschema
 from lxml import etree
 
 from segur_harness.config import insi_wsdl_dir, reference_dir
+from segur_harness.mocks.framework.soap import SOAP12_NS
 from segur_harness.xmlsafe import parse_xml_file
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,15 @@ class SchemaSet:
         if not hasattr(self._local, "schema"):
             self._local.schema = _fast_schema(self.wrapper, self.wsdl)
         return self._local.schema
+
+    def envelope(self) -> etree.XMLSchema | None:
+        """This thread's libxml2 schema of a whole SOAP 1.2 envelope whose every header and body child is
+        strictly valid against the same schemas (ENVELOPE_SCHEMA); None when it cannot be compiled."""
+        if self.wrapper is None or self.wsdl is None:
+            return None
+        if not hasattr(self._local, "envelope"):
+            self._local.envelope = _fast_schema(envelope_schema(self.wrapper), self.wsdl)
+        return self._local.envelope
 
 
 def find_wsdl(wsdl_dir: Path) -> Path | None:
@@ -121,6 +131,27 @@ def _load(wsdl_dir: str | None, ws_addr: str | None) -> SchemaSet:
         log.error("INSi XSDs could not be compiled: %s", exc)
         return SchemaSet(None, wsdl, [*notes, f"schémas INSi non compilables : {exc}"])
     return SchemaSet(schema, wsdl, notes, wrapper)
+
+
+ENVELOPE_SCHEMA = """
+<xs:element name="Envelope"><xs:complexType><xs:sequence>
+<xs:element name="Header" minOccurs="0"><xs:complexType><xs:sequence>
+<xs:any namespace="##other" processContents="strict" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+<xs:anyAttribute namespace="##other" processContents="lax"/></xs:complexType></xs:element>
+<xs:element name="Body"><xs:complexType><xs:sequence>
+<xs:any namespace="##other" processContents="strict" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+<xs:anyAttribute namespace="##other" processContents="lax"/></xs:complexType></xs:element>
+</xs:sequence><xs:anyAttribute namespace="##other" processContents="lax"/></xs:complexType></xs:element>"""
+"""Envelope, Header and Body, each child strict: valid only when every header and the body child have a
+global declaration and are valid against it. One validation of the envelope then clears every element
+validate() would be given; anything else (an unknown header, an invalid element) goes element by element."""
+
+
+def envelope_schema(wrapper: str) -> str:
+    """The wrapper's imports in a schema of the SOAP 1.2 envelope namespace declaring ENVELOPE_SCHEMA."""
+    head, sep, rest = wrapper.partition(f'targetNamespace="{WRAPPER_NS}">')
+    return (head + f'targetNamespace="{SOAP12_NS}" elementFormDefault="qualified">'
+            + rest.removesuffix("</xs:schema>") + ENVELOPE_SCHEMA + "</xs:schema>") if sep else wrapper
 
 
 def _fast_schema(wrapper: str, wsdl: Path) -> etree.XMLSchema | None:
