@@ -30,7 +30,7 @@ from . import headers, xsd
 from .body import parse_recsans, parse_recvitale
 from .faults import DEFAULT_FAULT, Catalogue, render
 from .identities import load_identities
-from .matching import code_cr, search_traits, search_vitale
+from .matching import TraitsIndex, code_cr, search_vitale
 from .protocol import BY_ACTION, BY_BODY_TAG, OPERATIONS, SERVICE_NAME, TRAITS, UNKNOWN_OPERATION, Operation
 from .responses import ResultatCache
 from .tls import client_cn
@@ -75,6 +75,7 @@ class InsiService:
         self.xsd_validation = bool(section.get("xsd_validation", True))
         self.max_body_bytes = int(cfg.get("mocks", {}).get("max_body_bytes", 10 * 1024 * 1024))
         self.identities = load_identities(section.get("identities_file") or None)
+        self.traits_index = TraitsIndex(self.identities)
         self.catalogue = Catalogue(section.get("errors_file") or None)
         self.resultats = ResultatCache(self.catalogue.cr_labels)
         self.schemas = xsd.schema_set(cfg) if self.xsd_validation else None
@@ -124,7 +125,7 @@ class InsiService:
             query = parse_recvitale(soap.body_child, checks)
         if checks.blocking is not None or operation is None or query is None:
             return self._fault(checks, operation.name if operation else UNKNOWN_OPERATION, message_id)
-        found = search_traits(query, self.identities) if operation is TRAITS else search_vitale(query, self.identities)
+        found = self.traits_index.search(query) if operation is TRAITS else search_vitale(query, self.identities)
         code = code_cr(found)
         checks.info("INSI-CR", f"CodeCR {code} : {len(found)} identité(s) trouvée(s)"
                     + (f" ({found[0].label})" if code == "00" else "") + ".", "RESULTAT/CR")

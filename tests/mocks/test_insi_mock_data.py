@@ -8,7 +8,7 @@ from stdnum.fr import nir
 from segur_harness.mocks.insi.data import InsiDataError
 from segur_harness.mocks.insi.faults import Catalogue
 from segur_harness.mocks.insi.identities import load_identities
-from segur_harness.mocks.insi.matching import TraitsQuery, search_traits
+from segur_harness.mocks.insi.matching import TraitsIndex, TraitsQuery, search_traits
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +51,23 @@ def test_broken_identity_file_names_the_problem(tmp_path):
     bad.write_text("not = [toml", encoding="utf-8")
     with pytest.raises(InsiDataError, match="not valid TOML"):
         load_identities(bad)
+
+
+def test_traits_index_finds_what_the_linear_search_finds(identities):
+    """The folded index gives search_traits' answer, in its order, for traits varied from every identity."""
+    people = list(identities.values())
+    index = TraitsIndex(people)
+    queries = []
+    for ident in people:
+        for nom in (ident.nom_naissance, ident.nom_naissance.lower(), f" {ident.nom_naissance}é", "AUTRE"):
+            for prenoms in (ident.premier_prenom, ident.liste_prenoms, ident.liste_prenoms.lower(), "X"):
+                for sexe in (ident.sexe, ident.sexe.lower(), "M" if ident.sexe == "F" else "F"):
+                    for lieu in (None, "", ident.lieu_naissance, ident.lieu_naissance.lower(), "99999", "  "):
+                        queries.append(TraitsQuery(nom, prenoms, sexe, ident.date_naissance, lieu))
+        queries.append(TraitsQuery(ident.nom_naissance, ident.premier_prenom, ident.sexe, "2000-01-01"))
+    found = 0
+    for query in queries:
+        expected = search_traits(query, people)
+        assert index.search(query) == expected, query
+        found += bool(expected)
+    assert found > len(people)  # the variations reach matches as well as misses
