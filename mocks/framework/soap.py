@@ -22,6 +22,8 @@ SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 WSA_NS = "http://www.w3.org/2005/08/addressing"
 SOAP12_CONTENT_TYPE = "application/soap+xml; charset=utf-8"
+_HEADER = f"{{{SOAP12_NS}}}Header"
+_BODY = f"{{{SOAP12_NS}}}Body"
 SOAP_LIMITS = XmlLimits(max_depth=64, max_attributes=64, max_elements=100_000)
 """Shape bounds of a SOAP request: far above any real envelope (SAML, ebRS), far below an attack."""
 
@@ -69,14 +71,19 @@ def parse_soap12(body: bytes, max_bytes: int) -> SoapRequest:
         raise SoapError("VersionMismatch", "Seul SOAP 1.2 est accepté (enveloppe SOAP 1.1 reçue)")
     if root.tag != f"{{{SOAP12_NS}}}Envelope":
         raise SoapError("Sender", f"Élément racine inattendu {root.tag} : une enveloppe SOAP 1.2 est attendue")
-    header = next(root.iterchildren(f"{{{SOAP12_NS}}}Header"), None)  # as find(), without ElementPath
-    body_el = next(root.iterchildren(f"{{{SOAP12_NS}}}Body"), None)
+    header = body_el = None
+    for child in root:  # the first Header and the first Body, in one pass (a tag matcher per find costs more)
+        tag = child.tag
+        if tag == _HEADER and header is None:
+            header = child
+        elif tag == _BODY and body_el is None:
+            body_el = child
     if body_el is None:
         raise SoapError("Sender", "Enveloppe SOAP sans élément Body")
-    children = [c for c in body_el if isinstance(c.tag, str)]
+    children = list(body_el.iterchildren(etree.Element))  # elements only: no comment nor processing instruction
     if len(children) != 1:
         raise SoapError("Sender", f"Le Body SOAP doit contenir exactement un élément ({len(children)} reçus)")
-    headers = [h for h in header if isinstance(h.tag, str)] if header is not None else []
+    headers = list(header.iterchildren(etree.Element)) if header is not None else []
     return SoapRequest(envelope=root, headers=headers, body_child=children[0])
 
 

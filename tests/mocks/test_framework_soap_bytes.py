@@ -62,3 +62,12 @@ def test_cached_resultat_answers_are_the_lxml_answers(tmp_path: Path) -> None:
         label = service.catalogue.cr_labels[code]
         expected = soap.envelope(resultat(code, label, identity), action="urn:a", relates_to="urn:uuid:1&<")
         assert soap.envelope_bytes(cache.xml(code, identity), action="urn:a", relates_to="urn:uuid:1&<") == expected
+
+
+def test_parse_soap12_skips_comments_and_takes_the_first_header_and_body() -> None:
+    data = (f'<s:Envelope xmlns:s="{soap.SOAP12_NS}"><!--c--><?pi x?><s:Header><!--h--><a/><?p?><b/></s:Header>'
+            f"<s:Header><c/></s:Header><s:Body><!--b--><x/><?p?></s:Body><s:Body><y/><z/></s:Body></s:Envelope>")
+    request = soap.parse_soap12(data.encode(), 1 << 16)
+    assert [h.tag for h in request.headers] == ["a", "b"] and request.body_child.tag == "x"
+    with pytest.raises(soap.SoapError, match="exactement un élément"):
+        soap.parse_soap12(data.replace("<x/>", "<x/><w/>").encode(), 1 << 16)
