@@ -84,6 +84,14 @@ class Engine:
 
         return resolve(self.schematron.router, name) if self.schematron else None
 
+    def warm(self, names: list[str]) -> list[str]:
+        """Compile the named schematrons ahead, in the background; returns the names the pack does not know."""
+        if not self.schematron:
+            return []
+        chosen = {name: self.resolve_schematron(name) for name in names}
+        self.schematron.warm({path for path in chosen.values() if path is not None})
+        return [name for name, path in chosen.items() if path is None]
+
     # -- one document ---------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the engine's Saxon workers (a later document starts new ones)."""

@@ -66,6 +66,10 @@ class SchematronLayer:
         if pool is not None:
             pool.close()
 
+    def warm(self, schematrons: set[Path]) -> None:
+        """Compile these schematrons ahead in a worker of the pool (see WorkerPool.warm)."""
+        self.pool.warm(schematrons)
+
     def route(self, kind: DocumentKind, override: Path | None = None) -> Selection:
         return self.router.select(kind, override)
 

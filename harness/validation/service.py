@@ -18,6 +18,7 @@ import sys
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
+from segur_harness.config import config
 from segur_harness.validation.engine import Engine, get_engine
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -64,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=18085)
     args = parser.parse_args(argv)
-    server = make_server(args.host, args.port, create_app(), threaded=True)
+    engine = get_engine()
+    unknown = engine.warm(list(config().get("validator", {}).get("warm_schematrons", [])))
+    if unknown:
+        print(f"[validator] warm_schematrons: unknown schematron(s) {', '.join(unknown)}", flush=True)
+    server = make_server(args.host, args.port, create_app(engine), threaded=True)
     print(f"validation service on http://{args.host}:{server.port}", flush=True)
     try:
         server.serve_forever()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import signal
 import socket
 import subprocess
@@ -67,10 +66,10 @@ def serve(conn: Connection, pack_root: str, cache_root: str) -> None:  # noqa: C
         try:
             compiled = compiler.get(sch)
         except CompileFailure as exc:
-            if command == "evaluate":
-                conn.send(("compile_failed", exc.reason))
+            conn.send(("compile_failed", exc.reason) if command == "evaluate" else ("prepared", str(sch)))
             continue
         if command != "evaluate":
+            conn.send(("prepared", str(sch)))  # the pool then knows this worker is free again
             continue
         conn.send(("ready", compiled.versions(pack)))
         text = message[2]
@@ -88,16 +87,34 @@ class _Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
     compiled: set[Path] = field(default_factory=set)
+    preparing: set[Path] = field(default_factory=set)
+    """Schematrons sent to compile ahead ("prepare") and not yet acknowledged: the worker is busy with them."""
 
     def wait(self, seconds: float) -> tuple[Any, ...] | None:
-        """The next message, or None when `seconds` pass first; EvaluationFailed if the worker died."""
+        """The next answer, or None when `seconds` pass first; EvaluationFailed if the worker died."""
+        deadline = time.monotonic() + max(seconds, 0.0)
         try:
-            if not self.conn.poll(max(seconds, 0.0)):
-                return None
-            return self.conn.recv()
+            while True:
+                if not self.conn.poll(max(deadline - time.monotonic(), 0.0)):
+                    return None
+                message = self.conn.recv()
+                if message[0] != "prepared":
+                    return message
+                self.preparing.discard(Path(message[1]))
         except (EOFError, OSError):
             code = self.process.poll()
             raise EvaluationFailed("run", f"the validation worker stopped (exit code {code})") from None
+
+    def busy_preparing(self) -> bool:
+        """Whether ahead-of-time compiles are still running (acknowledgements read without blocking)."""
+        try:
+            while self.preparing and self.conn.poll(0):
+                message = self.conn.recv()
+                if message[0] == "prepared":
+                    self.preparing.discard(Path(message[1]))
+        except (EOFError, OSError):
+            return False  # dead: the next evaluation says so and replaces it
+        return bool(self.preparing)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -113,8 +130,9 @@ class WorkerPool:
     def __init__(self, pack_root: Path, cache_root: Path, size: int, compile_timeout: float) -> None:
         self.pack_root, self.cache_root = pack_root, cache_root
         self.size, self.compile_timeout = max(1, size), compile_timeout
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: list[_Worker] = []
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
         self._started = 0
         self._closed = False
         self._all: set[_Worker] = set()
@@ -134,33 +152,57 @@ class WorkerPool:
         for sch in sorted(prepare or ()):
             parent.send(("prepare", str(sch)))
             worker.compiled.add(sch)
+            worker.preparing.add(sch)
         return worker
 
-    def _take(self) -> _Worker:
+    def warm(self, schematrons: set[Path]) -> None:
+        """Compile `schematrons` ahead in a new worker (when the pool has room), off every document's clock.
+
+        A run's first N1 document otherwise waits ~10 s for StrucMin to compile; started with the service,
+        the compile overlaps the scenarios that come before it.
+        """
         with self._lock:
-            if self._closed:
-                raise EvaluationFailed("run", "the validation workers are stopped")
-            try:
-                return self._idle.get_nowait()
-            except queue.Empty:
+            if self._closed or self._started >= self.size or not schematrons:
+                return
+            self._started += 1
+            self._idle.append(self._spawn(set(schematrons)))
+            self._freed.notify()
+
+    def _pick(self, sch: Path) -> _Worker | None:
+        """Under the lock: the idle worker best placed for `sch`, None when a new one should start instead."""
+        holding = [w for w in self._idle if sch in w.compiled]
+        free = [w for w in self._idle if not w.busy_preparing()]
+        if holding:  # compiled or compiling it already: never compile it twice
+            chosen = next((w for w in holding if w in free), holding[-1])
+        elif free:
+            chosen = free[-1]
+        elif self._started < self.size or not self._idle:
+            return None
+        else:
+            chosen = self._idle[-1]
+        self._idle.remove(chosen)
+        return chosen
+
+    def _take(self, sch: Path) -> _Worker:
+        with self._freed:
+            while True:
+                if self._closed:
+                    raise EvaluationFailed("run", "the validation workers are stopped")
+                chosen = self._pick(sch)
+                if chosen is not None:
+                    return chosen
                 if self._started < self.size:
                     self._started += 1
                     return self._spawn()
-        while True:
-            try:
-                return self._idle.get(timeout=1.0)
-            except queue.Empty:
-                with self._lock:
-                    if self._closed:
-                        raise EvaluationFailed("run", "the validation workers are stopped") from None
+                self._freed.wait(timeout=1.0)
 
     def _give_back(self, worker: _Worker) -> None:
-        with self._lock:
-            closed = self._closed
-        if closed:
-            worker.stop()
-        else:
-            self._idle.put(worker)
+        with self._freed:
+            if not self._closed:
+                self._idle.append(worker)
+                self._freed.notify()
+                return
+        worker.stop()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill `worker`; its successor starts now and recompiles what it held, off the caller's clock."""
@@ -171,11 +213,12 @@ class WorkerPool:
                 return
             self.replaced += 1
             successor = self._spawn(set(worker.compiled))
-        self._idle.put(successor)
+            self._idle.append(successor)
+            self._freed.notify()
 
     def evaluate(self, sch: Path, text: str, budget_seconds: float) -> Evaluation:
         """SVRL of schematron `sch` on `text`; BudgetExceeded past `budget_seconds` of evaluation."""
-        worker = self._take()
+        worker = self._take(sch)
         healthy = False
         try:
             worker.conn.send(("evaluate", str(sch), text))
