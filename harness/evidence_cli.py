@@ -89,7 +89,9 @@ def _rerun(args: argparse.Namespace) -> int:
     services = ", ".join(f"{name} {count}" for name, count in sorted(requests.by_service.items()))
     print(f"rejeu des requêtes : {requests.checked} requête(s) rejugée(s) par le code des simulateurs"
           f"{f' ({services})' if services else ''}, {len(requests.skipped)} non rejouée(s) (réponse injectée, "
-          f"refus du transport, entrée PSC), {len(requests.differences)} verdict(s) différent(s)")
+          f"refus du transport, état du fournisseur PSC, userinfo absent), {len(requests.differences)} verdict(s) "
+          f"différent(s)" + (f", {len(requests.kept)} session(s) SMTP/IMAP aux constats conservés (TLS, STARTTLS, "
+                             "certificat client : faits du réseau absents du bundle)" if requests.kept else ""))
     if result.incomplete:
         print(f"rejeu incomplet : {result.incomplete}")
     if result.differences:

@@ -20,22 +20,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from segur_harness.store import Finding
 
 CA_MEMBER = "pki/ca.pem"
 SETTINGS_KEY = "mock_settings"
-REPLAYED_SERVICES = ("insi", "dmp")
+REPLAYED_SERVICES = ("insi", "dmp", "psc")
+"""Mocks whose settings the bundle keeps; the MSSanté content checks take theirs from fixtures/mss (data_files)."""
 FILE_KEYS = {"insi": ("identities_file", "errors_file", "ws_addressing_xsd"),
-             "dmp": ("patients_file", "structures_file", "errors_file", "documents_file", "valuesets_file")}
+             "dmp": ("patients_file", "structures_file", "errors_file", "documents_file", "valuesets_file"),
+             "psc": ("clients_file", "professionals_file", "errors_file")}
 """Settings naming a data file of the run: used when the file is here too, else the harness's own (a warning)."""
 PSC_PREFIX = "/psc/"
+MSS_SERVICES = ("mss-smtp", "mss-imap")
 NOT_HANDLED_RULES = ("INSI-INJECTED", "DMP-INJECTED", "INSI-HTTP", "DMP-HTTP", "MOCK-CRASH")
 """A finding of these rules means the mock never judged the request: an injected answer, a transport refusal."""
 
 
 def replay_material(cfg: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
-    """What a bundle carries so its requests can be judged again: the INSi and DMP mock settings of the run and
+    """What a bundle carries so its requests can be judged again: the INSi, DMP and PSC mock settings of the run and
     the run's test CA certificate (never a key)."""
     mocks = cfg.get("mocks", {})
     settings = {"max_body_bytes": mocks.get("max_body_bytes"),
@@ -54,6 +58,8 @@ class Judgement:
 
     findings: list[Finding] = field(default_factory=list)
     skipped: str | None = None
+    kept: str | None = None
+    """Why the recorded findings stand as they are (facts that only existed on the wire), instead of a replay."""
 
 
 def recorded_time(record: dict[str, Any]) -> datetime:
@@ -110,8 +116,32 @@ def _request(record: dict[str, Any], body: bytes) -> Any:
         builder.close()
 
 
+class _RecordedUserinfo:
+    """`requests` as the DMP's PSC gateway sees it, answering userinfo with the PSC exchange of the bundle."""
+
+    RequestException = Exception
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status_code, self._body = status, body
+
+    def get(self, *_args: object, **_kwargs: object) -> _RecordedUserinfo:
+        return self
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self._body)
+
+
+def bearer(headers: dict[str, Any]) -> str:
+    """The access token of an `Authorization: Bearer` header, else ""."""
+    value = str(next((v for k, v in headers.items() if k.lower() == "authorization"), ""))
+    return value[7:].strip() if value[:7].lower() == "bearer " else ""
+
+
 class Replayer:
-    """The INSi and DMP mock services of a bundle's run, built once, judging recorded requests."""
+    """The INSi, DMP and PSC mock services of a bundle's run and the MSSanté content checks, built once, judging
+    recorded requests."""
 
     def __init__(self, settings: dict[str, Any] | None, ca_pem: bytes | None, pack_dir: Path | None = None) -> None:
         from segur_harness.config import load_config
@@ -130,6 +160,8 @@ class Replayer:
             self.ca_path.write_bytes(ca_pem)
         self.pack_dir = pack_dir
         self._services: dict[str, Any] = {}
+        self.userinfo: dict[str, tuple[int, bytes]] = {}
+        """PSC userinfo answers of the bundle by access token: what the DMP's PSC gateway was told."""
 
     def close(self) -> None:
         self._folder.cleanup()
@@ -172,6 +204,10 @@ class Replayer:
             from segur_harness.mocks.insi.service import InsiService
 
             return InsiService(self.cfg)
+        if name == "psc":
+            from segur_harness.evidence_psc import PscReplay
+
+            return PscReplay(self.cfg, self.root)
         from segur_harness.mocks.dmp.service import DmpService
         from segur_harness.mocks.dmp.vihf import VihfVerifier
 
@@ -187,17 +223,46 @@ class Replayer:
     def judge(self, record: dict[str, Any], body: bytes) -> Judgement:
         """The findings of the run's mock on this recorded request, now (DMP: at its recorded time)."""
         service = record.get("service")
+        if service in MSS_SERVICES:
+            return self._mss(record, body)
         if service not in REPLAYED_SERVICES:
             return Judgement(skipped=f"service {service} non rejoué")
         reason = not_handled(record)
         if reason:
             return Judgement(skipped=reason)
-        if service == "dmp" and PSC_PREFIX in str(record.get("path") or ""):
-            return Judgement(skipped="entrée Pro Santé Connect : le VIHF y est construit par la passerelle à "
-                                     "partir du userinfo PSC, qui n'est pas dans le bundle")  # fmt: skip
+        if service == "psc":
+            from segur_harness.evidence_psc import not_replayable
+
+            reason = not_replayable(record, body)
+            if reason:
+                return Judgement(skipped=reason)
+            return Judgement(findings=self._service("psc").judge(_request(record, body), record, body))
         request = _request(record, body)
         if service == "insi":
-            result = self._service("insi").handle(request, body)
-        else:
+            return Judgement(findings=list(self._service("insi").handle(request, body).findings))
+        if PSC_PREFIX in str(record.get("path") or ""):
+            return self._dmp_psc(record, body, request)
+        result = self._service("dmp").handle(request, body, now=recorded_time(record))
+        return Judgement(findings=list(result.findings))
+
+    def _mss(self, record: dict[str, Any], body: bytes) -> Judgement:
+        from segur_harness.evidence_mss import MESSAGE, WIRE_ONLY, judge_message
+
+        if record.get("service") == "mss-smtp" and record.get("operation") == MESSAGE:
+            reason = not_handled(record)
+            return Judgement(skipped=reason) if reason else Judgement(findings=judge_message(record, body))
+        if "DELIVERY" in str(record.get("operation") or ""):
+            return Judgement(skipped="dépôt dans une boîte fait par le harness, pas une requête du SUT")
+        return Judgement(kept=WIRE_ONLY)
+
+    def _dmp_psc(self, record: dict[str, Any], body: bytes, request: Any) -> Judgement:
+        """The DMP's PSC entry with the userinfo answer PSC gave the gateway then, when the bundle has it."""
+        from segur_harness.mocks.dmp import psc_gateway
+
+        answer = self.userinfo.get(bearer(dict(record.get("request_headers") or {})))
+        if answer is None:
+            return Judgement(skipped="entrée Pro Santé Connect : le VIHF y est construit par la passerelle à partir "
+                                     "du userinfo PSC, dont la réponse pour ce jeton n'est pas dans le bundle")
+        with patch.object(psc_gateway, "requests", _RecordedUserinfo(*answer)):
             result = self._service("dmp").handle(request, body, now=recorded_time(record))
         return Judgement(findings=list(result.findings))

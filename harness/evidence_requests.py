@@ -1,5 +1,5 @@
-"""`evidence verify --rerun` for the recorded requests: the INSi and DMP mocks judge each one again and the
-result is compared with the findings they recorded at the time (exchange.json).
+"""`evidence verify --rerun` for the recorded requests: the INSi, DMP and PSC mocks and the MSSanté content checks
+judge each one again and the result is compared with the findings recorded at the time (exchange.json).
 
 Only the checks a replay can redo are compared: INSi's every check but the
 client certificate (the TLS handshake is not in the bundle); DMP's transport
@@ -10,7 +10,10 @@ moment (patient status, registry contents, oppositions) or on the CDA
 validation service (the fed documents are judged as bundle documents) is left
 out. A verdict (valid = no error finding) or an error / warning set that
 differs is a difference; a check the replay could not run although the run
-did (no INSi XSD, no CI-SIS pack here) makes the rerun incomplete.
+did (no INSi XSD, no CI-SIS pack here) makes the rerun incomplete. The
+MSSanté messages (evidence_mss.py) and PSC requests (evidence_psc.py) say
+there what of theirs is compared; an SMTP or IMAP session's findings are
+facts of the wire (TLS, STARTTLS, client certificate): kept, counted apart.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from segur_harness.evidence_replay import CA_MEMBER, SETTINGS_KEY, Replayer
+from segur_harness import evidence_mss, evidence_psc
+from segur_harness.evidence_replay import CA_MEMBER, MSS_SERVICES, SETTINGS_KEY, Replayer, bearer
 from segur_harness.store import Finding
 
 TRANSPORT_PREFIXES = ("DMP-HTTP-CT", "DMP-MTOM", "DMP-SOAP-", "DMP-WSA-", "DMP-HDR-")
@@ -46,12 +50,21 @@ class RequestRerun:
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Sessions whose recorded findings stand (facts of the wire, not in the bundle)."""
+
+
+SERVICES = ("insi", "dmp", "psc", *MSS_SERVICES)
 
 
 def in_scope(service: str, operation: str, rule: str, signatures: bool) -> bool:
     """True when the replay redoes the check behind `rule` (see the module docstring)."""
     if service == "insi":
         return not rule.startswith(INSI_LEFT_OUT)
+    if service == "psc":
+        return evidence_psc.in_scope(rule)
+    if service in MSS_SERVICES:
+        return evidence_mss.in_scope(rule)
     if rule in DMP_STATEFUL:
         return False
     if rule.startswith(TRANSPORT_PREFIXES):
@@ -121,17 +134,18 @@ def _ca(archive: zipfile.ZipFile) -> bytes | None:
 
 
 def rerun_requests(archive: zipfile.ZipFile, metadata: dict[str, Any], pack_dir: Any = None) -> RequestRerun:
-    """Judge every recorded INSi and DMP request of the bundle again and compare (see the module docstring)."""
+    """Judge every recorded INSi, DMP, PSC and MSSanté request of the bundle again and compare (module docstring)."""
     out = RequestRerun()
     targets = []
     for folder, request in _exchanges(archive):
         record = _json(archive, f"{folder}/exchange.json")
-        if record is not None and record.get("service") in ("insi", "dmp"):
+        if record is not None and record.get("service") in SERVICES:
             targets.append((folder, request, record))
     if not targets:
         return out
     with Replayer(metadata.get(SETTINGS_KEY), _ca(archive), pack_dir) as replayer:
         out.warnings += replayer.warnings
+        replayer.userinfo = _userinfo_answers(archive, targets)
         if not replayer.verifies_signatures and any(r.get("service") == "dmp" for _, _, r in targets):
             out.warnings.append(f"signature des VIHF non vérifiable : le bundle ne contient pas le certificat de "
                                 f"l'autorité de test du run ({CA_MEMBER}) ; pour les requêtes DMP, seul le "
@@ -158,6 +172,9 @@ def _one(out: RequestRerun, replayer: Replayer, archive: zipfile.ZipFile, folder
     if judged.skipped:
         out.skipped.append(f"{folder} : {judged.skipped}")
         return
+    if judged.kept:
+        out.kept.append(f"{folder} : {judged.kept}")
+        return
     recorded = _findings(record)
     before, after = {f.rule for f in recorded}, {f.rule for f in judged.findings}
     missing = [text for rule, text in COULD_NOT_RUN.items() if rule in after and rule not in before]
@@ -174,3 +191,20 @@ def _one(out: RequestRerun, replayer: Replayer, archive: zipfile.ZipFile, folder
     difference = compare(folder, service, operation, recorded, judged.findings, replayer.verifies_signatures)
     if difference:
         out.differences.append(difference)
+
+
+def _userinfo_answers(archive: zipfile.ZipFile, targets: list[tuple[str, str | None, dict[str, Any]]]
+                      ) -> dict[str, tuple[int, bytes]]:  # fmt: skip
+    """(HTTP status, body) of every PSC userinfo answer of the bundle, by the access token it was asked about."""
+    names = set(archive.namelist())
+    out = {}
+    for folder, _request, record in targets:
+        token = bearer(dict(record.get("request_headers") or {}))
+        if record.get("service") != "psc" or record.get("operation") != "userinfo" or not token:
+            continue
+        member = next((n for n in sorted(names) if n.startswith(f"{folder}/response.")), None)
+        try:
+            out[token] = (int(record.get("status") or 0), archive.read(member) if member else b"")
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            continue
+    return out

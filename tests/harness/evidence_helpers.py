@@ -133,6 +133,11 @@ class Live:
     fed_cda: bytes
     settings: dict[str, Any]
     ca_pem: bytes
+    mss_ok: Exchange
+    mss_defect: Exchange
+    psc_authorize: Exchange
+    psc_token: Exchange
+    psc_token_without_pkce: Exchange
 
 
 def _recorded(app: Any, store: Store, path: str, body: bytes, content_type: str, scenario: str | None) -> Exchange:
@@ -179,6 +184,7 @@ def live() -> Live:
     ok = insi.traits_request("DUPONT", "JEAN", "M", "1980-01-01")
     refused = insi.traits_request("DUPONT", "JEAN", "M", "1980-01-01", env=insi.Envelope(idam="IDAM-INCONNU"))
     feed_type, feed, fed = iti41_mtom(pki.directory)
+    psc = _psc_exchanges(cfg, store)
     return Live(
         insi_ok=_recorded(insi_app, store, "/lps", ok, insi.CT, "INS/va1.41.01"),
         insi_refused=_recorded(insi_app, store, "/lps", refused, insi.CT, "INS/va1.41.02"),
@@ -187,10 +193,54 @@ def live() -> Live:
                                                              dmp.signed_vihf(pki.directory)), dmp.CT, "DMP/CONF.01.01"),
         iti41=_recorded(dmp_app, store, "/repository", feed, feed_type, "DMP/CONF.01.01"),
         fed_cda=fed, settings=replay_material(cfg)[0], ca_pem=pki.ca_cert.read_bytes(),
+        mss_ok=mss_recorded(xdm_message(SENT_BY_MAIL), 8), mss_defect=mss_recorded(xdm_message(
+            SENT_BY_MAIL, subject="Compte rendu", message_id="m2-sans-domaine"), 9), **psc,
     )  # fmt: skip
 
 
-def xdm_message(cda: bytes) -> bytes:
+def mss_recorded(raw: bytes, n: int, rcpt: str = "confrere@test.mssante.fr") -> Exchange:
+    """An SMTP-MESSAGE as the MSSanté mock's handle_DATA records it: the content checks of mocks/mss/content.py
+    (no validation service: harness rules in process, as in a run without SEGUR_VALIDATOR_URL)."""
+    from segur_harness.mocks.mss.content import check_message
+
+    findings = [Finding("info", "MSS-MESSAGE", f"Message de sut@test.mssante.fr pour 1 destinataire(s), {len(raw)} "
+                                               "octets"), *check_message(raw, [rcpt], None)]  # fmt: skip
+    return Exchange(service="mss-smtp", operation="SMTP-MESSAGE", scenario_id="MSS/CONF.01.01", method="DATA",
+                    started_at=T0 + n, ended_at=T0 + n + 0.25, request_body=raw, response_body=b"250 2.0.0 Ok",
+                    status=250, findings=findings, request_headers={
+                        "mail_from": "sut@test.mssante.fr", "rcpt_to": rcpt, "auth_identity": "sut@test.mssante.fr",
+                        "auth_mechanism": "XOAUTH2", "queue_id": f"Q{n}", "tls_version": "TLSv1.2"})  # fmt: skip
+
+
+def _psc_exchanges(cfg: dict[str, Any], store: Store) -> dict[str, Exchange]:
+    """Through the real PSC mock: an authorization with PKCE, its token request, and a token request of another
+    code without its code_verifier."""
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    from segur_harness.mocks.framework import create_mock_app
+    from segur_harness.mocks.psc.service import PscService
+    from tests.mocks import psc_support as psc
+
+    app = create_mock_app(PscService(cfg), store, max_body_bytes=int(cfg["mocks"]["max_body_bytes"]))
+    client = app.test_client()
+    store.set_scenario("psc", "MSS/CONF.01.01")
+    out: dict[str, Exchange] = {}
+    for name, with_verifier in (("psc_token", True), ("psc_token_without_pkce", False)):
+        verifier, challenge = psc.pkce()
+        before = max((e.id for e in store.exchanges()), default=0)
+        answer = client.get("/auth?" + urlencode(psc.authorize_params(challenge)))
+        code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+        out.setdefault("psc_authorize", store.exchanges(since_id=before)[-1])
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": psc.REDIRECT,
+                "client_id": psc.CLIENT_ID, "client_secret": psc.CLIENT_SECRET,
+                **({"code_verifier": verifier} if with_verifier else {})}  # fmt: skip
+        before = max(e.id for e in store.exchanges())
+        client.post("/token", data=form)
+        out[name] = store.exchanges(since_id=before)[-1]
+    return out
+
+
+def xdm_message(cda: bytes, subject: str = "XDM/1.0/DDM+CR", message_id: str = "<m1@test.mssante.fr>") -> bytes:
     """An MSSanté message carrying `cda` in an IHE_XDM.ZIP (INDEX.HTM, README.TXT, SUBSET01 METADATA.XML)."""
     from email.message import EmailMessage
 
@@ -205,8 +255,8 @@ def xdm_message(cda: bytes) -> bytes:
         archive.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata)
         archive.writestr("IHE_XDM/SUBSET01/DOC0001.XML", cda)
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "sut@test.mssante.fr", "confrere@test.mssante.fr", "XDM/1.0/DDM+CR"
-    msg["Message-ID"] = "<m1@test.mssante.fr>"
+    msg["From"], msg["To"], msg["Subject"] = "sut@test.mssante.fr", "confrere@test.mssante.fr", subject
+    msg["Message-ID"] = message_id
     msg.set_content("Bonjour,\n")
     msg.add_attachment(buffer.getvalue(), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
     return msg.as_bytes()
@@ -218,7 +268,7 @@ def exchanges() -> list[Exchange]:
     recorded = live()
     return [
         recorded.insi_ok,
-        _ex("psc", "token", "MSS/CONF.01.01", b"grant_type=authorization_code", b'{"access_token": "t"}', 2),
+        recorded.psc_token,
         _ex("mss-smtp", "message", "MSS/CONF.01.01", b"EHLO sut\r\nSTARTTLS\r\n", b"250 OK\r\n", 3),
         _ex("mss-imap", "session", "MSS/CONF.01.01", b"a1 LOGIN\r\n", b"a1 OK\r\n", 4),
         recorded.td02,
@@ -226,7 +276,10 @@ def exchanges() -> list[Exchange]:
         recorded.insi_unscoped,
         recorded.insi_refused,
         recorded.iti41,
-        _ex("mss-smtp", "SMTP-MESSAGE", "MSS/CONF.01.01", xdm_message(SENT_BY_MAIL), b"250 OK\r\n", 8),
+        recorded.mss_ok,
+        recorded.mss_defect,
+        recorded.psc_authorize,
+        recorded.psc_token_without_pkce,
     ]
 
 

@@ -97,7 +97,8 @@ def test_what_is_not_a_bundle_is_a_one_line_usage_error(tmp_path: Path, kind: st
 def test_rerun_agrees_with_an_untouched_bundle(bundle: Path):
     result = rerun(bundle, FakeEngine())
     assert result.checked == 4 and result.differences == [] and result.warnings == [] and result.incomplete is None
-    assert result.requests.checked == 5 and result.requests.by_service == {"insi": 3, "dmp": 2}
+    assert result.requests.checked == 10
+    assert result.requests.by_service == {"insi": 3, "dmp": 2, "psc": 3, "mss-smtp": 2}
 
 
 def test_rerun_reports_every_verdict_that_differs_and_why(tmp_path: Path):
@@ -114,7 +115,7 @@ def test_rerun_without_a_pack_says_it_cannot_judge(bundle: Path):
     engine.pack = None
     result = rerun(bundle, engine)
     assert result.incomplete and "sans pack CI-SIS" in result.incomplete and result.checked == 0
-    assert result.requests.checked == 5  # the recorded requests are judged all the same
+    assert result.requests.checked == 10  # the recorded requests are judged all the same
 
 
 # -- end to end: one quick run of the reference SUT, then its bundle through every command -------------------------

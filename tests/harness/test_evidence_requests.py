@@ -21,6 +21,10 @@ ITI41 = "scenarios/DMP_CONF.01.01/exchanges/002-dmp-ITI-41"
 TD02 = "scenarios/DMP_CONF.01.01/exchanges/001-dmp-TD0.2"
 INSI_OK = "scenarios/INS_va1.41.01/exchanges/001-insi-rechercherInsAvecTraitsIdentite"
 INSI_REFUSED = "scenarios/INS_va1.41.02/exchanges/001-insi-rechercherInsAvecTraitsIdentite"
+MSS = "scenarios/MSS_CONF.01.01/exchanges"
+SESSION, IMAP = f"{MSS}/002-mss-smtp-message", f"{MSS}/003-mss-imap-session"
+MSS_OK, MSS_DEFECT = f"{MSS}/004-mss-smtp-SMTP-MESSAGE", f"{MSS}/005-mss-smtp-SMTP-MESSAGE"
+PSC_TOKEN, PSC_NO_PKCE = f"{MSS}/001-psc-token", f"{MSS}/007-psc-token"
 
 
 def edit(bundle: Path, target: Path, changes: dict[str, object]) -> Path:
@@ -59,7 +63,8 @@ def test_an_untouched_bundle_rejudges_every_insi_and_dmp_request_identically(bun
     with zipfile.ZipFile(bundle) as archive:
         result = rerun_requests(archive, json.loads(archive.read("metadata.json")))
     assert result.differences == [] and result.incomplete == [] and result.warnings == []
-    assert result.checked == 5 and result.by_service == {"insi": 3, "dmp": 2}
+    assert result.checked == 10 and result.by_service == {"insi": 3, "dmp": 2, "psc": 3, "mss-smtp": 2}
+    assert result.skipped == [] and [k.split(" : ")[0] for k in result.kept] == [SESSION, IMAP]
 
 
 def test_a_changed_insi_request_is_judged_by_the_mock_and_named(bundle: Path, tmp_path: Path):
@@ -187,3 +192,52 @@ def test_verify_rerun_names_request_differences_through_the_entry_point(tmp_path
            "INSI-REQ-SEXE" in done.stdout  # fmt: skip
     assert "rejeu des requêtes : 3 requête(s)" in done.stdout and "1 verdict(s) différent(s)" in done.stdout
     assert "verdict : différences trouvées (exit 1)" in done.stdout
+
+
+def test_the_mss_content_checks_judge_an_edited_message_again(bundle: Path, tmp_path: Path):
+    """The real MSSanté content checks: a subject and a Message-ID edited in the recorded messages are named."""
+    with zipfile.ZipFile(bundle) as archive:
+        recorded = {f["rule"] for f in json.loads(archive.read(f"{MSS_DEFECT}/exchange.json"))["findings"]}
+    assert {"MSS-MSG-SUJET", "MSS-MSG-MESSAGE-ID", "MSS-XDM-XDM-013"} <= recorded
+    tampered = edit(bundle, tmp_path / "t.zip", {
+        f"{MSS_OK}/request.txt": lambda d: d.replace(b"Subject: XDM/1.0/DDM+CR", b"Subject: Compte rendu"),
+        f"{MSS_DEFECT}/request.txt": lambda d: d.replace(b"Message-ID: m2-sans-domaine",
+                                                         b"Message-ID: <m2@test.mssante.fr>"),
+    })  # fmt: skip
+    differences = rerun(tampered, FakeEngine()).differences
+    assert f"{MSS_OK} : verdict enregistré invalid, rejoué invalid ; erreurs en plus : MSS-MSG-SUJET ; " \
+        "avertissements en moins : MSS-MSG-SUJET-FORMAT" in differences  # fmt: skip
+    assert f"{MSS_DEFECT} : verdict enregistré invalid, rejoué invalid ; erreurs en moins : MSS-MSG-MESSAGE-ID" \
+        in differences  # fmt: skip
+
+
+def test_a_deleted_mss_finding_is_named(bundle: Path, tmp_path: Path):
+    drop = with_json(lambda record: {**record, "findings": [f for f in record["findings"]
+                                                            if f["rule"] != "MSS-MSG-SUJET"]})
+    result = rerun(edit(bundle, tmp_path / "t.zip", {f"{MSS_DEFECT}/exchange.json": drop}), FakeEngine())
+    assert result.differences == [f"{MSS_DEFECT} : verdict enregistré invalid, rejoué invalid ; erreurs en plus : "
+                                  "MSS-MSG-SUJET"]  # fmt: skip
+
+
+def test_psc_token_requests_are_judged_again_pkce_included(bundle: Path, tmp_path: Path):
+    """The PSC mock's own authlib grant: a code_verifier removed from a token request is named, and the refusal
+    recorded for the one sent without it is found again when its finding is deleted."""
+    with zipfile.ZipFile(bundle) as archive:
+        form = archive.read(f"{PSC_TOKEN}/request.txt")
+    assert b"code_verifier=" in form
+    strip = {f"{PSC_TOKEN}/request.txt": lambda d: b"&".join(p for p in d.split(b"&")
+                                                              if not p.startswith(b"code_verifier="))}
+    hide = {f"{PSC_NO_PKCE}/exchange.json": with_json(lambda record: {**record, "findings": []})}
+    result = rerun(edit(bundle, tmp_path / "t.zip", {**strip, **hide}), FakeEngine())
+    assert result.differences == [
+        f"{PSC_TOKEN} : verdict enregistré valid, rejoué invalid ; erreurs en plus : PSC-INVALID_REQUEST",
+        f"{PSC_NO_PKCE} : verdict enregistré valid, rejoué invalid ; erreurs en plus : PSC-INVALID_REQUEST"]
+
+
+def test_psc_and_mss_scopes():
+    from segur_harness.evidence_mss import in_scope as mss
+    from segur_harness.evidence_psc import in_scope as psc
+
+    assert mss("MSS-MSG-SUJET") and mss("MSS-XDM-XDM-013") and mss("MSS-MDN-CODE")
+    assert not mss("MSS-XDM-CISIS-HDR-002") and not mss("MSS-TLS") and not mss("MSS-MSG-XDM-INDISPONIBLE")
+    assert psc("PSC-INVALID_REQUEST") and psc("PSC-INVALID_CLIENT") and not psc("PSC-INVALID_GRANT")
