@@ -109,6 +109,15 @@ def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:
         return None
 
 
+def member_json(archive: zipfile.ZipFile, name: str) -> dict[str, Any] | None:
+    """A bundle member read as a JSON object, or None when absent, unreadable or not an object."""
+    try:
+        data = json.loads(archive.read(name))
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def open_bundle(bundle: Path) -> zipfile.ZipFile:
     """The bundle as a zip archive; BundleError (one line, French) when it cannot be one."""
     if not bundle.is_file():

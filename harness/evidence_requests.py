@@ -18,12 +18,12 @@ facts of the wire (TLS, STARTTLS, client certificate): kept, counted apart.
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from segur_harness import evidence_mss, evidence_psc
+from segur_harness.evidence import member_json
 from segur_harness.evidence_replay import CA_MEMBER, MSS_SERVICES, SETTINGS_KEY, Replayer, bearer
 from segur_harness.store import Finding
 
@@ -118,12 +118,6 @@ def _exchanges(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
         n.rsplit("/", 1)[0] for n in names if "/exchanges/" in n and n.endswith("/exchange.json"))]
 
 
-def _json(archive: zipfile.ZipFile, name: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(archive.read(name))
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _ca(archive: zipfile.ZipFile) -> bytes | None:
@@ -138,7 +132,7 @@ def rerun_requests(archive: zipfile.ZipFile, metadata: dict[str, Any], pack_dir:
     out = RequestRerun()
     targets = []
     for folder, request in _exchanges(archive):
-        record = _json(archive, f"{folder}/exchange.json")
+        record = member_json(archive, f"{folder}/exchange.json")
         if record is not None and record.get("service") in SERVICES:
             targets.append((folder, request, record))
     if not targets:

@@ -10,13 +10,12 @@ The recorded INSi and DMP requests go through the mocks' own checks again
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from segur_harness.evidence import open_bundle
+from segur_harness.evidence import member_json, open_bundle
 from segur_harness.evidence_documents import DocumentEngine, error_rules, verdict_of
 from segur_harness.evidence_requests import RequestRerun, rerun_requests
 
@@ -34,14 +33,6 @@ class Rerun:
     requests: RequestRerun = field(default_factory=RequestRerun)
     """The recorded INSi and DMP requests judged again (evidence_requests.py); their differences are in
     `differences` too, after the documents'."""
-
-
-def _json(archive: zipfile.ZipFile, name: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(archive.read(name))
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _documents(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -85,7 +76,7 @@ def rerun(bundle: Path, engine: DocumentEngine, *, requests: bool = True) -> Rer
     recorded INSi and DMP request again (see the module docstring and evidence_requests.py)."""
     out = Rerun()
     with open_bundle(bundle) as archive:
-        metadata = _json(archive, "metadata.json") or {}
+        metadata = member_json(archive, "metadata.json") or {}
         _rerun_documents(out, archive, metadata, engine)
         if requests:
             pack = getattr(getattr(engine, "pack", None), "root", None)
@@ -111,7 +102,7 @@ def _rerun_documents(out: Rerun, archive: zipfile.ZipFile, metadata: dict[str, A
         return
     layer_warnings: set[str] = set()
     for document, validation in _documents(archive):
-        recorded = _json(archive, validation)
+        recorded = member_json(archive, validation)
         try:
             data = archive.read(document)
         except (zipfile.BadZipFile, OSError, ValueError):

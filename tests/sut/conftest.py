@@ -88,3 +88,20 @@ def mss(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def schema_check() -> Callable[..., list[str]]:
     """`check(value, schema, spec)`: JSON Schema subset checker for the adapter contract."""
     return check
+
+
+# -- fixtures of the DMP client tests (test_dmp_client, test_dmp_defects, test_dmp_dossier) --------------------------
+
+@pytest.fixture(scope="module")
+def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test PKI folder of one test module (the reference SUT's VIHF signing certificate)."""
+    return str(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def stub() -> Iterator[tuple[str, Any]]:
+    """A DMP stub on loopback for one test, and the state of what it received (tests/sut/dmp_stub.py)."""
+    from tests.sut.dmp_stub import running_stub
+
+    with running_stub() as running:
+        yield running

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import hashlib
-from collections.abc import Iterator
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from segur_harness.sut.reference.dmp import mtom
 from segur_harness.sut.reference.dmp.data import kind_codes
 
 from .dmp_helpers import INS, KEY, OID, PATIENT_ID, Harness, harness
-from .dmp_stub import NS, StubState, running_stub
+from .dmp_stub import NS
 
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
 RIM = "{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}"
@@ -31,17 +30,6 @@ SCHEMES = {"class": "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a",
 PATIENT_SCHEME = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
 UNIQUE_SCHEME = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
 HL7 = "{urn:hl7-org:v3}"
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def stub() -> Iterator[tuple[str, StubState]]:
-    with running_stub() as running:
-        yield running
 
 
 def _attributes(assertion: etree._Element) -> dict[str, list[etree._Element]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from lxml import etree
@@ -12,7 +12,7 @@ from lxml import etree
 from segur_harness.sut.reference.defects import DEFECTS
 
 from .dmp_helpers import INS, KEY, PATIENT_ID, Harness, harness
-from .dmp_stub import StubState, running_stub
+from .dmp_stub import StubState
 
 RIM = "{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}"
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
@@ -22,17 +22,6 @@ CONF_SCHEME = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
 PATIENT_SCHEME = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
 TD11 = "urn:hl7-org:v3:PRPA_IN201311UV02"
 TD12 = "urn:hl7-org:v3:PRPA_IN201314UV02"
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def stub() -> Iterator[tuple[str, StubState]]:
-    with running_stub() as running:
-        yield running
 
 
 def _feed(h: Harness, status: str = "QUAL", **body: object) -> tuple[dict, dict]:

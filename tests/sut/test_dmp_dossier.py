@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +15,13 @@ import pytest
 import segur_harness.sut
 
 from .dmp_helpers import INS, KEY, OID, Harness, harness
-from .dmp_stub import StubState, running_stub
+from .dmp_stub import StubState
 
 TD02 = "urn:hl7-org:v3:PRPA_IN201307UV02"
 TD11 = "urn:hl7-org:v3:PRPA_IN201311UV02"
 TD12 = "urn:hl7-org:v3:PRPA_IN201314UV02"
 ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 OPENAPI = Path(segur_harness.sut.__file__).resolve().parent / "openapi.json"
-
-
-@pytest.fixture(scope="module")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def stub() -> Iterator[tuple[str, StubState]]:
-    with running_stub() as running:
-        yield running
 
 
 def actions(state: StubState) -> list[str]:
