@@ -66,12 +66,15 @@ class MockPipeline:
     def __init__(self, service: MockService, store: Store, max_body_bytes: int, body_timeout: float | None) -> None:
         self.service = service
         self.store = store
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes = body_limit(service, max_body_bytes)
         self.body_timeout = body_timeout
         self.routes = frozenset(service.routes())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        return respond(self.result(environ), environ, start_response)
+        result = self.result(environ)
+        if result.headers.get("Connection") == "close":
+            _close_after_answer(start_response)
+        return respond(result, environ, start_response)
 
     def response(self, environ: dict[str, Any]) -> Response:
         """The recorded answer to the request in `environ`, as a werkzeug Response."""
@@ -173,6 +176,19 @@ class MockPipeline:
         return body.data, operation, result, scenario
 
 
+def _close_after_answer(start_response: Callable[..., Any]) -> None:
+    """Make gunicorn close this connection once answered, without reading the rest of the body.
+
+    gunicorn drops an app's Connection: close header and drains the unread
+    body of a refused request before keep-alive (up to a timeout; a stalled
+    client then got a second, 408 refusal). Its Response, whose bound method
+    `start_response` is, closes when told to; other servers are left alone.
+    """
+    force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+    if callable(force_close):
+        force_close()
+
+
 def _headers(result: MockResult) -> dict[str, str]:
     return {"Content-Type": result.content_type, **result.headers}
 
@@ -205,6 +221,12 @@ def respond(result: MockResult, environ: dict[str, Any], start_response: Callabl
         return Response(result.body, status=status, headers=headers)(environ, start_response)
     start_response(_status_line(status), [*headers.items(), ("Content-Length", str(len(result.body)))])
     return [result.body]
+
+
+def body_limit(service: MockService, framework_limit: int) -> int:
+    """The body size bound of `service`: its optional `body_limit` (bytes) when lower than the framework's."""
+    own = getattr(service, "body_limit", None)
+    return min(framework_limit, int(own)) if isinstance(own, int) and own > 0 else framework_limit
 
 
 def allowed_methods(service: MockService, path: str) -> tuple[str, ...]:

@@ -17,8 +17,12 @@ CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:[^\r\n]*chunked", re.IGNOREC
 EXPECT = re.compile(rb"\r\nexpect[ \t]*:", re.IGNORECASE)
 
 
-def request_complete(buffer: bytes | bytearray, cap: int) -> bool:
-    """True when `buffer` holds at least one whole request, or is too large to keep buffering."""
+def request_complete(buffer: bytes | bytearray, cap: int, body_limit: int | None = None) -> bool:
+    """True when `buffer` holds at least one whole request, or is too large to keep buffering.
+
+    Also true as soon as the head announces a Content-Length above `body_limit`:
+    the app refuses such a body from its header, so buffering it would only cost.
+    """
     if len(buffer) >= cap:
         return True
     end = buffer.find(HEAD_END)
@@ -32,4 +36,7 @@ def request_complete(buffer: bytes | bytearray, cap: int) -> bool:
     match = CONTENT_LENGTH.search(head)
     if match is None:
         return True
-    return len(buffer) - (end + 4) >= int(match.group(1))
+    declared = int(match.group(1))
+    if body_limit is not None and declared > body_limit:
+        return True
+    return len(buffer) - (end + 4) >= declared

@@ -27,6 +27,9 @@ class MockService(Protocol):
     """One national service. The framework handles transport, limits and recording."""
 
     name: str
+    # Optional: `body_limit: int`, a body size bound (bytes) of the service's own, used when lower than
+    # the framework's max_body_bytes (INSi: [mocks.insi] max_body_bytes). Refused above it like any
+    # over-limit body: protocol_error(..., status=413), the exchange recorded with what was received.
 
     def routes(self) -> list[str]:
         """URL paths the service answers on (POST only, unless the service also defines

@@ -140,8 +140,16 @@ class MockWorker(ThreadWorker):
             self._drop(conn)
             return
         conn.prebuf += data
-        if not data or request_complete(conn.prebuf, PREBUFFER_CAP):
+        if not data or request_complete(conn.prebuf, PREBUFFER_CAP, self._body_limit()):
             self._hand_over(conn, None)
+
+    def _body_limit(self) -> int | None:
+        """The app's body bound (a body announced above it is refused from its header: not buffered)."""
+        limit = getattr(self, "_limit", False)
+        if limit is False:
+            pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
+            limit = self._limit = getattr(pipeline, "max_body_bytes", None)
+        return limit
 
     def _hand_over(self, conn: _Conn, deadline: float | None) -> None:
         self._unwatch(conn)

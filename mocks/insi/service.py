@@ -39,6 +39,8 @@ SOAP12_MIMETYPE = "application/soap+xml"
 _SNIFF_ACTION = re.compile(rb"urn:ServiceIdentiteCertifiee:1\.0\.0:(\w+)")
 SNIFF_WINDOW = 65536
 DEFAULT_CLIENT_CNS = ["INSI-AUTO", "INSI-MANU"]
+DEFAULT_BODY_LIMIT = 128 * 1024
+"""[mocks.insi] max_body_bytes when a configuration has none: real INSi requests are a few KB."""
 
 
 INSI_TEXT_LIMIT = XmlLimits(max_depth=None, max_attributes=None, max_elements=None, max_text=64 * 1024)
@@ -74,6 +76,8 @@ class InsiService:
         self.accepted_cns = [str(v) for v in section.get("accepted_client_cns", DEFAULT_CLIENT_CNS)]
         self.xsd_validation = bool(section.get("xsd_validation", True))
         self.max_body_bytes = int(cfg.get("mocks", {}).get("max_body_bytes", 10 * 1024 * 1024))
+        self.body_limit = int(section.get("max_body_bytes", DEFAULT_BODY_LIMIT))
+        """INSi's own body bound (the framework refuses above it, before reading when Content-Length says so)."""
         self.identities = load_identities(section.get("identities_file") or None)
         self.traits_index = TraitsIndex(self.identities)
         self.catalogue = Catalogue(section.get("errors_file") or None)
@@ -101,7 +105,7 @@ class InsiService:
         ct_message = (f"Content-Type « {request.content_type or ''} » refusé : {SOAP12_MIMETYPE} attendu "
                       "(SOAP 1.2).")
         try:
-            soap = parse_soap12(body, self.max_body_bytes)
+            soap = parse_soap12(body, min(self.max_body_bytes, self.body_limit))
             _check_text_sizes(soap, len(body))
         except SoapError as exc:
             if mimetype != SOAP12_MIMETYPE:

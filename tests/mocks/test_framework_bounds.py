@@ -15,6 +15,7 @@ import pytest
 from conftest import insi_config
 from insi_mock_support import CT, Answer, traits_request
 
+from segur_harness.config import load_config
 from segur_harness.mocks.framework import create_mock_app
 from segur_harness.mocks.framework.soap import SOAP_LIMITS
 from segur_harness.mocks.insi.service import InsiService
@@ -58,6 +59,7 @@ ATTACKS = {
 def client(tmp_path_factory: pytest.TempPathFactory):
     cfg = insi_config(tmp_path_factory.mktemp("bounds"))
     cfg["mocks"]["max_body_bytes"] = 4 * 1024 * 1024
+    cfg["mocks"]["insi"]["max_body_bytes"] = 4 * 1024 * 1024  # the parser's bounds, not the size bound, are tested
     app = create_mock_app(InsiService(cfg), Store(Path(cfg["paths"]["store"])), max_body_bytes=4 * 1024 * 1024)
     return app.test_client()
 
@@ -117,3 +119,45 @@ def test_xmlsafe_bounds_accept_what_is_at_the_bound() -> None:
     parse_xml(b"<a><b><c/></b></a>", limits=XmlLimits(max_depth=3, max_elements=3))
     parse_xml(b'<a x="1" y="2">1234</a>', limits=XmlLimits(max_attributes=2, max_text=4))
     parse_xml(VALID, limits=SOAP_LIMITS)
+
+
+@pytest.fixture(scope="module")
+def default_bound(tmp_path_factory: pytest.TempPathFactory):
+    """The INSi mock with its shipped body bound ([mocks.insi] max_body_bytes) under a 10 MB framework bound."""
+    cfg = insi_config(tmp_path_factory.mktemp("insi-bound"))
+    cfg["mocks"]["max_body_bytes"] = 10 * 1024 * 1024
+    store = Store(Path(cfg["paths"]["store"]))
+    service = InsiService(cfg)
+    return create_mock_app(service, store, max_body_bytes=10 * 1024 * 1024).test_client(), store, service.body_limit
+
+
+def test_insi_body_bound_is_configuration_far_above_a_real_request() -> None:
+    cfg = load_config({})
+    assert cfg["mocks"]["insi"]["max_body_bytes"] == 128 * 1024
+    assert 50 * len(VALID) < cfg["mocks"]["insi"]["max_body_bytes"] < cfg["mocks"]["max_body_bytes"] / 50
+
+
+@pytest.mark.parametrize("name", ["20000-undeclared-attributes", "huge-text-2MB", "huge-attribute-2MB",
+                                  "100000-elements"])
+def test_above_the_insi_body_bound_is_a_413_fault_recorded_at_once(default_bound, normal_time: float,
+                                                                    name: str) -> None:
+    client, store, limit = default_bound
+    assert len(ATTACKS[name]) > limit
+    before = len(store.exchanges())
+    elapsed, status, body = _timed(client, ATTACKS[name])
+    answer = Answer(status, body)
+    assert status == 413 and answer.erreur_code == "insi_004", body[:300]
+    assert elapsed < 10 * normal_time + 0.05, f"{name}: {elapsed * 1000:.1f} ms, not refused from its length"
+    rows = store.exchanges()[before:]
+    assert len(rows) == 1 and rows[0].status == 413 and rows[0].response_body == body
+    assert len(rows[0].request_body) <= limit
+
+
+def test_at_the_insi_body_bound_the_parser_decides(default_bound) -> None:
+    client, _, limit = default_bound
+    padded = VALID + b"\n" * (limit - len(VALID))  # white space after the root element: no node, no text
+    assert len(padded) == limit
+    _, status, body = _timed(client, padded)
+    assert Answer(status, body).code_cr == "00"
+    _, status, body = _timed(client, padded + b" ")
+    assert status == 413 and Answer(status, body).erreur_code == "insi_004"

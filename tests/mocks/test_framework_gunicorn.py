@@ -177,6 +177,26 @@ def test_a_stalled_client_is_answered_408_in_protocol_and_recorded(mock: Mock) -
     assert [r[3] for r in rows] == [408]
 
 
+def test_a_body_announced_above_the_insi_bound_is_refused_before_it_is_sent(mock: Mock) -> None:
+    """Content-Length above [mocks.insi] max_body_bytes: 413 fault at once, recorded with what arrived."""
+    before = mock.last_id()
+    marker = b"<soap:Envelope announced-2MB"
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", mock.port), timeout=15) as sock:
+        sock.sendall(HEAD + b"Content-Length: 2000000\r\n\r\n" + marker)  # the rest is never sent
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    elapsed = time.monotonic() - start
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head
+    assert b"connection: close" in head.lower()  # not kept alive to drain a body it refused
+    assert elapsed < 1.5, f"answered after {elapsed:.1f} s: the worker waited for the body (header timeout 3 s)"
+    assert Answer(413, body).erreur_code == "insi_004"
+    rows = [r for r in mock.rows(before) if r[4].endswith(marker)]
+    assert [r[3] for r in rows] == [413] and rows[0][5] == body
+
+
 def _status_body(response: requests.Response) -> tuple[int, bytes]:
     return response.status_code, response.content
 
