@@ -113,7 +113,7 @@ def test_an_adapter_answering_garbage_makes_scenarios_broken_not_failed(env, gar
     result = summary(out)
     assert result["verdict"] == "broken" and result["exit_code"] == 2
     assert result["counts"]["failed"] == 0 and result["counts"]["broken"] == result["counts"]["total"] >= 1
-    assert result["problems"] and all("not JSON" in p for p in result["problems"]), result["problems"]
+    assert result["problems"] and all("pas du JSON" in p for p in result["problems"]), result["problems"]
     assert "Traceback" not in done.stderr and "verdict: broken" in done.stderr
     assert_nothing_left(env)
 
@@ -121,14 +121,18 @@ def test_an_adapter_answering_garbage_makes_scenarios_broken_not_failed(env, gar
 def test_a_run_without_the_pack_is_passed_but_incomplete(env, tmp_path: Path):
     empty = tmp_path / "reference"
     empty.mkdir()
-    env = {**env, "SEGUR_REFERENCE_DIR": str(empty), "SEGUR_CACHE_DIR": str(tmp_path / "cache")}
+    closed = f"http://127.0.0.1:{free_port()}/pack.zip"  # the pinned pack cannot be fetched (offline)
+    env = {**env, "SEGUR_REFERENCE_DIR": str(empty), "SEGUR_CACHE_DIR": str(tmp_path / "cache"),
+           "SEGUR__PACK__URL": closed}
     out = tmp_path / "o"
     done = segur("run", "--requirement", "CDA/GEN.90", "--out", str(out), env=env)
     assert done.returncode == 4, done.stderr[-3000:]
     result = summary(out)
     assert result["verdict"] == "incomplete" and result["counts"]["skipped"] >= 1
     assert result["counts"]["failed"] == result["counts"]["broken"] == 0
-    assert "no CI-SIS pack" in done.stderr and "pack install" in done.stderr
+    said = [line for line in done.stderr.splitlines() if "CI-SIS pack not installed" in line]
+    assert len(said) == 1 and "segur-harness pack install" in said[0] and "SEGUR_CISIS_PACK" in said[0], said
+    assert "Traceback" not in done.stderr
 
 
 def test_a_taken_port_is_named_and_nothing_is_left(env, tmp_path: Path):

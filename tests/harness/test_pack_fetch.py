@@ -1,5 +1,7 @@
 """A run without any CI-SIS pack gets the pinned one itself, or says in one line why it could not (issue 10 item 1).
 
+The offline case through the real entry point is in test_cli_run.py (a run without the pack is incomplete).
+
 The download is served from loopback (a zip of the reference pack laid out as
 GitHub's archive of the pinned commit), so the test needs no network.
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from segur_harness.pack_fetch import ensure_pack
-from segur_harness.processes import free_port
 from segur_harness.validation.pack_install import PINNED_COMMIT
-from tests.harness.test_cli import segur
 
 KEEP = ("schematrons", "jeuxDeValeurs", "infrastructure")
 
@@ -70,21 +69,6 @@ def test_a_missing_pack_is_downloaded_once_with_progress(no_pack: Path, served_p
     assert lines[-1] == f"CI-SIS pack installed in {folder}"
     again: list[str] = []
     assert ensure_pack({"pack": {"url": served_pack}}, say=again.append) == folder and again == []
-
-
-def test_offline_the_run_says_in_one_line_what_is_missing_and_goes_on(no_pack: Path, insi_wsdl: Path,
-                                                                       isolated_env: dict[str, str]):
-    closed = f"http://127.0.0.1:{free_port()}/pack.zip"
-    env = {**isolated_env, "SEGUR_REFERENCE_DIR": str(no_pack / "reference"), "SEGUR_INSI_WSDL_DIR": str(insi_wsdl),
-           "SEGUR_CACHE_DIR": str(no_pack / "cache"), "SEGUR__PACK__URL": closed, "SEGUR__REPORTS__HTML": "false"}
-    env.pop("SEGUR_CISIS_PACK", None)
-    started = time.monotonic()
-    done = segur("run", "--requirement", "INS/va1.49", "--out", str(no_pack / "out"), env=env, timeout=300)
-    assert time.monotonic() - started < 120
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    said = [line for line in done.stderr.splitlines() if "CI-SIS pack not installed" in line]
-    assert len(said) == 1 and "segur-harness pack install" in said[0] and "SEGUR_CISIS_PACK" in said[0], said
-    assert "Traceback" not in done.stderr
 
 
 def test_auto_install_off_downloads_nothing(no_pack: Path):
