@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_mocks.py [--requests N] [--clients 50] [--workers 2] [--rounds 2]
                                         [--attack] [--slow N] [--kill] [--xsd/--no-xsd]
-                                        [--worker-class CLASS]
+                                        [--worker-class CLASS] [--attack-cost N]
 
 Both servers run under the mocks' own gunicorn command line
 (mocks/framework/serving.py: same worker class, threads, limits); the floor
@@ -11,8 +11,12 @@ keep-alive HTTP/1.1 connections in 2 processes; every request is a valid
 INSi rechercherInsAvecTraitsIdentite with its own wsa:MessageID, and after
 each mock round every answered MessageID is looked up in the store.
 Options: --attack sends the attack shapes (20,000 undeclared attributes,
-deep nesting, huge text) alongside; --slow N holds N connections that sent
-half a request; --kill SIGKILLs one mock worker mid-round. Traffic goes to
+deep nesting, huge text) alongside, from 2 clients back to back (the
+faster they are answered, the more they send) or --attack-rate R per second;
+--slow N holds N connections that sent half a request; --kill SIGKILLs one mock worker mid-round; --attack-cost N
+serves the mock alone and gives the server CPU of each attack shape (N of
+each, one at a time on fresh connections, as the attackers send them) and
+what the store kept of them. Traffic goes to
 127.0.0.1 only, bounded in count and time (each round ≤ 60 s).
 Prints a markdown table for BENCHMARKS.md, with the load average.
 """
@@ -134,10 +138,60 @@ def attack_bodies() -> dict[str, bytes]:
     }
 
 
-def _attacker(port: int, stop: threading.Event, stats: list) -> None:
+def cost_bodies() -> dict[str, bytes]:
+    """--attack-cost shapes: the attack's, one just under the INSi body bound, and the 2 MB text chunked."""
+    valid = traits_request("ADRTROIS", "DOMINIQUE", "F", "1997-02-26")
+    attrs = " ".join(f'a{i}="x"' for i in range(12000)).encode()  # ~125 KB: under [mocks.insi] max_body_bytes
+    return {"valid": valid, **attack_bodies(),
+            "12000-attributes": valid.replace(b"<ns:NomNaissance>", b"<ns:NomNaissance " + attrs + b">")}
+
+
+def _send(port: int, body: bytes, chunked: bool = False) -> str:
+    """One request on its own connection, as the attackers send them; the status (or the error's name)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        if chunked:  # no Content-Length: 64 KB chunks
+            conn.request("POST", "/lps", body=(body[i:i + 65536] for i in range(0, len(body), 65536)),
+                         headers={"Content-Type": CT}, encode_chunked=True)
+        else:
+            conn.request("POST", "/lps", body=body, headers={"Content-Type": CT})
+        response = conn.getresponse()
+        response.read()
+        return str(response.status)
+    except (OSError, http.client.HTTPException) as exc:
+        return type(exc).__name__
+    finally:
+        conn.close()
+
+
+def attack_cost(port: int, master: int, store: Path, count: int) -> None:
+    """Server CPU per request of each shape, sent one at a time on fresh connections (no other load)."""
+    print("| shape | bytes | statuses | server CPU ms/req | wall ms/req | recorded | largest recorded body |")
+    print("|---|---|---|---|---|---|---|")
+    shapes = [(name, body, False) for name, body in cost_bodies().items()]
+    shapes.append(("huge-text chunked", attack_bodies()["huge-text"], True))
+    for name, body, chunked in shapes:
+        with sqlite3.connect(store, timeout=30) as conn:
+            before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM exchanges").fetchone()[0]
+        cpu, start = cpu_seconds(master), time.perf_counter()
+        statuses = {_send(port, body, chunked) for _ in range(count)}
+        wall, cpu = time.perf_counter() - start, cpu_seconds(master) - cpu
+        with sqlite3.connect(store, timeout=30) as conn:
+            rows, largest = conn.execute("SELECT COUNT(*), COALESCE(MAX(LENGTH(request_body)), 0) FROM exchanges"
+                                         " WHERE id > ?", (before,)).fetchone()
+        print(f"| {name} | {len(body)} | {', '.join(sorted(statuses))} | {1000 * cpu / count:.2f} | "
+              f"{1000 * wall / count:.2f} | {rows} of {count} | {largest} |")
+    print(f"\nload (1 min): {os.getloadavg()[0]:.2f}")
+
+
+def _attacker(port: int, stop: threading.Event, stats: list, rate: float = 0.0) -> None:
+    """Attack bodies in turn, each on its own connection: back to back, or `rate` per second (0: back to back)."""
     bodies = list(attack_bodies().values())
     i = 0
+    start = time.monotonic()
     while not stop.is_set():
+        if rate and stop.wait(max(0.0, start + i / rate - time.monotonic())):
+            break
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         try:
             conn.request("POST", "/lps", body=bodies[i % len(bodies)], headers={"Content-Type": CT})
@@ -222,8 +276,12 @@ def main() -> int:
     parser.add_argument("--no-xsd", action="store_true", help="SEGUR__MOCKS__INSI__XSD_VALIDATION=false")
     parser.add_argument("--no-group-commit", action="store_true", help="SEGUR_STORE_GROUP_COMMIT=0 in the mock")
     parser.add_argument("--attack", action="store_true")
+    parser.add_argument("--attack-rate", type=float, default=0.0, metavar="R",
+                        help="with --attack: R attack requests per second in all (default: back to back)")
     parser.add_argument("--slow", type=int, default=0, help="connections holding half a request")
     parser.add_argument("--kill", action="store_true", help="SIGKILL one mock worker mid-round")
+    parser.add_argument("--attack-cost", type=int, default=0, metavar="N",
+                        help="only: server CPU per request of each attack shape, N of each, mock alone")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-mocks-"))
@@ -235,6 +293,13 @@ def main() -> int:
         env["SEGUR__MOCKS__INSI__XSD_VALIDATION"] = "false"
     mock_port, floor_port = free_port(), free_port()
     mock = serve(mock_app_spec("insi"), mock_port, args.workers, tmp, args.worker_class, env, args.threads)
+    if args.attack_cost:
+        try:
+            _send(mock_port, attack_bodies()["deep-nesting"])  # warm-up
+            attack_cost(mock_port, mock.process.pid, store, args.attack_cost)
+        finally:
+            mock.stop()
+        return 0
     floor = serve(args.floor, floor_port, args.workers, tmp, args.worker_class, {}, args.threads)
     rows, answered, problems = [], set(), []
     try:
@@ -247,7 +312,8 @@ def main() -> int:
                 side: list = []
                 extras = []
                 if label == "mock" and args.attack:
-                    extras = [threading.Thread(target=_attacker, args=(port, stop, side)) for _ in range(2)]
+                    extras = [threading.Thread(target=_attacker, args=(port, stop, side, args.attack_rate / 2))
+                              for _ in range(2)]
                 slow = _slow_clients(port, args.slow) if args.slow else []
                 if label == "mock" and args.kill:
                     victim = worker_pids(mock.process.pid)[0]
@@ -267,7 +333,8 @@ def main() -> int:
                 row = summary(label, wall, results)
                 row["cpu"] = 1000 * cpu / max(1, len(results))
                 if side:
-                    row["label"] += f" (+{len(side)} attacks, statuses {sorted(set(side))})"
+                    row["label"] += (f" (+{len(side)} attacks, {len(side) / wall:.0f}/s, "
+                                     f"statuses {sorted(set(side))})")
                 rows.append(row)
                 if label == "mock":
                     answered |= {r[2] for r in results if r[1] == 200}

@@ -20,8 +20,9 @@ EXPECT = re.compile(rb"\r\nexpect[ \t]*:", re.IGNORECASE)
 def request_complete(buffer: bytes | bytearray, cap: int, body_limit: int | None = None) -> bool:
     """True when `buffer` holds at least one whole request, or is too large to keep buffering.
 
-    Also true as soon as the head announces a Content-Length above `body_limit`:
-    the app refuses such a body from its header, so buffering it would only cost.
+    Also true as soon as the head announces a Content-Length above `body_limit`
+    (the app refuses such a body from its header, so buffering it would only
+    cost), or a chunked body has sent more than `body_limit` bytes.
     """
     if len(buffer) >= cap:
         return True
@@ -32,7 +33,9 @@ def request_complete(buffer: bytes | bytearray, cap: int, body_limit: int | None
     if EXPECT.search(head):
         return True  # the client waits for 100 Continue before sending its body
     if CHUNKED.search(head):
-        return buffer.endswith(b"0\r\n\r\n")
+        # a chunked body already longer than the bound goes to a thread as it is: the app refuses it after
+        # reading at most the bound (buffering up to `cap` only made gunicorn's parser copy it over and over)
+        return buffer.endswith(b"0\r\n\r\n") or (body_limit is not None and len(buffer) - (end + 4) > body_limit)
     match = CONTENT_LENGTH.search(head)
     if match is None:
         return True

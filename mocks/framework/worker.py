@@ -6,6 +6,9 @@
   half-way is answered 408 and let go; one that sent nothing is just closed.
 - Socket reads in threads are bounded (`read_timeout` per read, a deadline
   per request), so nothing can hold a thread for long.
+- A connection closed after its answer is half-closed and its unread input
+  drained on the event loop for a bounded time (RFC 9112 lingering close):
+  the client gets its whole answer, and no client holds the loop meanwhile.
 - HTTP that gunicorn's parser refuses (bad framing, invalid or oversized
   headers, a timeout) is recorded through the app's pipeline and answered by
   the service's protocol_error (a SOAP 1.2 Fault for SOAP mocks), instead of
@@ -39,6 +42,13 @@ RECORDED_BYTES = 64 * 1024
 """At most this much of a request the HTTP layer refuses is recorded."""
 PREBUFFER_CAP = 1024 * 1024
 """Above this many buffered bytes a request is handed to a thread as it is (the app bounds the body)."""
+LINGER_SECONDS = 2.0
+"""How long a closed connection's unread input is drained, on the event loop (gunicorn's figure)."""
+LINGER_BYTES = 4 * 1024 * 1024
+"""At most this much of it: enough for a refused body still in flight to reach us, not an RST, so the
+client reads its answer; a client sending more, or longer, is cut off."""
+LINGER_MAX_CONNECTIONS = 1000
+"""Beyond this many lingering connections a closing one is closed at once."""
 
 
 class ClientTimeout(http_errors.ParseException):
@@ -87,6 +97,7 @@ class _Conn(TConn):
         super().__init__(*args)
         self.prebuf = bytearray()
         self.buffer_deadline = 0.0
+        self.lingered = 0
 
     def init(self) -> None:
         super().init()
@@ -98,12 +109,24 @@ class _Conn(TConn):
             self.parser.unreader.unread(bytes(self.prebuf))
             self.prebuf = bytearray()
 
+    linger: Any = None
+    """The worker's MockWorker._linger, set at accept."""
+
+    def close(self, graceful: bool = False) -> None:
+        """A graceful close lingers on the worker's event loop (gunicorn's blocks it for up to 2 s)."""
+        if graceful and self.linger is not None:
+            self.linger(self)
+        else:
+            super().close(graceful)
+
 
 class MockWorker(ThreadWorker):
     """See the module docstring."""
 
     def init_process(self) -> None:
         self.buffering: dict[_Conn, None] = {}
+        self.lingering: dict[_Conn, float] = {}
+        self._drain = bytearray(65536)
         super().init_process()
 
     # -- connections: accepted and kept on the loop until a request is whole --
@@ -116,6 +139,7 @@ class MockWorker(ThreadWorker):
             return
         self.nr_conns += 1
         conn = _Conn(self.cfg, _timed(client_sock), client_addr, listener.getsockname())
+        conn.linger = self._linger
         self.enqueue_req(conn)
 
     def enqueue_req(self, conn: TConn) -> None:
@@ -168,9 +192,54 @@ class MockWorker(ThreadWorker):
         self.nr_conns -= 1
         conn.close()
 
+    # -- closing: RFC 9112 §9.6 lingering close, without a thread nor the loop waiting --
+    def _linger(self, conn: _Conn) -> None:
+        """Half-close (the answer is whole for the client), then drain its unread input on the event loop.
+
+        Called by gunicorn's finish_request on the event loop for every
+        connection it closes; its own close_graceful waited there for the
+        client's FIN, so a few clients that kept their socket open after a
+        Connection: close answer stalled every connection of the worker.
+        """
+        sock = conn.sock
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.setblocking(False)
+        except OSError:
+            _close(sock)
+            return
+        if len(self.lingering) >= LINGER_MAX_CONNECTIONS:
+            _close(sock)
+            return
+        conn.lingered = 0
+        self.lingering[conn] = time.monotonic() + LINGER_SECONDS
+        try:
+            self.poller.register(sock, selectors.EVENT_READ, partial(self._on_linger_readable, conn))
+        except (OSError, KeyError, ValueError):
+            self._end_linger(conn)
+
+    def _on_linger_readable(self, conn: _Conn, _sock: socket.socket) -> None:
+        try:
+            size = conn.sock.recv_into(self._drain)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            size = 0
+        conn.lingered += size
+        if not size or conn.lingered >= LINGER_BYTES:
+            self._end_linger(conn)
+
+    def _end_linger(self, conn: _Conn) -> None:
+        self.lingering.pop(conn, None)
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self.poller.unregister(conn.sock)
+        _close(conn.sock)
+
     def murder_pending(self) -> None:
         super().murder_pending()
         now = time.monotonic()
+        for conn in [c for c, deadline in self.lingering.items() if deadline <= now or not self.alive]:
+            self._end_linger(conn)
         for conn in [c for c in self.buffering if c.buffer_deadline <= now or not self.alive]:
             if not self.alive and not conn.prebuf:
                 self._drop(conn)  # stopping: a connection that sent nothing does not hold the shutdown
@@ -206,6 +275,11 @@ class MockWorker(ThreadWorker):
             client.sendall(head.encode("latin-1") + result.body)
         except Exception as write_exc:  # the client may be gone: nothing more to do
             self.log.debug("refusal not sent: %s", write_exc)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def _peer(addr: Any) -> str:

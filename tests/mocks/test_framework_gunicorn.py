@@ -197,6 +197,34 @@ def test_a_body_announced_above_the_insi_bound_is_refused_before_it_is_sent(mock
     assert [r[3] for r in rows] == [413] and rows[0][5] == body
 
 
+@pytest.mark.parametrize("kind", ["connection-close", "announced-above-the-bound"])
+def test_clients_that_keep_a_closed_connection_open_do_not_stall_the_worker(mock: Mock, kind: str) -> None:
+    """The close after an answer lingers on the event loop: it used to wait there for the client's FIN."""
+    body = traits_request(*VALID)
+    held = []
+    try:
+        for _ in range(6):
+            sock = socket.create_connection(("127.0.0.1", mock.port), timeout=5)
+            if kind == "connection-close":
+                sock.sendall(HEAD + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            else:
+                sock.sendall(HEAD + b"Content-Length: 20000000\r\n\r\n<soap:Envelope")
+            held.append(sock)  # never read, never closed during the valid calls
+        time.sleep(0.2)
+        start = time.monotonic()
+        for _ in range(5):
+            assert Answer(*_status_body(valid_call(mock.url, timeout=10))).code_cr == "00"
+        assert time.monotonic() - start < 1.5, "valid calls waited for clients holding closed connections"
+        for sock in held:  # each got its whole answer and the server's FIN
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200" if kind == "connection-close" else b"HTTP/1.1 413"), answer[:80]
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def _status_body(response: requests.Response) -> tuple[int, bytes]:
     return response.status_code, response.content
 
@@ -269,3 +297,16 @@ def test_sigkill_of_the_whole_mock_keeps_every_answered_exchange(tmp_path: Path)
     with sqlite3.connect(running.store, timeout=30) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert set(answered) <= _stored_message_ids(running.store)
+
+
+def test_prebuffer_hands_over_a_body_above_the_bound_without_waiting_for_it() -> None:
+    from segur_harness.mocks.framework.prebuffer import request_complete
+
+    cap, limit = 1 << 20, 1000
+    announced = HEAD + b"Content-Length: 1001\r\n\r\n<soap"
+    assert request_complete(announced, cap, limit)  # refused from its header: nothing to wait for
+    assert not request_complete(announced, cap)  # no bound known: the whole body is awaited
+    assert not request_complete(HEAD + b"Content-Length: 1000\r\n\r\n<soap", cap, limit)
+    chunked = HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+    assert not request_complete(chunked + b"3e8\r\n" + b"a" * 990, cap, limit)
+    assert request_complete(chunked + b"3e8\r\n" + b"a" * 1000 + b"\r\n", cap, limit)
