@@ -10,6 +10,7 @@ block (runner.Services) unwinds and stops what it started.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -27,6 +28,24 @@ class ServiceStartError(RuntimeError):
     """A service process died or never answered its health URL."""
 
 
+PR_SET_PDEATHSIG = 1
+try:  # resolved here, not in the forked child (dlopen there could deadlock on a lock another thread held)
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: stop() and request_stop() are the only guards
+    _PRCTL = None
+
+
+def die_with_parent() -> None:
+    """preexec_fn: SIGTERM to the child when the thread that started it ends, its process SIGKILLed included.
+
+    A CI job killed at its timeout (SIGKILL) must not leave mocks, SUT or validation service listening.
+    Linux ties this to the starting *thread*: start a service from a thread that outlives it (the main
+    thread, or a selfcheck lane's, which stops its own services before it ends).
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 STOPPING = threading.Event()
 """Set when the whole command is being interrupted: start nothing more."""
 _children: set[subprocess.Popen] = set()
@@ -37,6 +56,7 @@ def run_tracked(command: list[str], **kwargs: object) -> int:
     """subprocess.run for a long child (a pytest run): request_stop() terminates it; an exception here kills it."""
     if STOPPING.is_set():
         return -signal.SIGTERM
+    kwargs.setdefault("preexec_fn", die_with_parent)
     with subprocess.Popen(command, **kwargs) as proc:  # type: ignore[call-overload]
         with _children_lock:
             _children.add(proc)
@@ -80,6 +100,7 @@ class ServiceProcess:
             stdin=subprocess.DEVNULL,
             env={**os.environ, **self.env},
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + timeout

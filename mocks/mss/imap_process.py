@@ -10,7 +10,6 @@ Stop: SIGTERM to the group, then SIGKILL after STOP_TIMEOUT.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -18,24 +17,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from segur_harness.processes import die_with_parent
+
 CHECK_TIMEOUT = 10.0
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
-PR_SET_PDEATHSIG = 1
-try:  # resolved here, not in the forked child (dlopen there could deadlock on a lock another thread held)
-    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):  # not Linux: the mock's stop() is the only guard
-    _PRCTL = None
-
-
 class DovecotError(RuntimeError):
     """dovecot refused its configuration or did not come up (one line, naming the log)."""
-
-
-def _die_with_parent() -> None:
-    """preexec_fn: SIGTERM when the parent goes away."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _first_error(text: str) -> str:
@@ -98,7 +86,7 @@ class DovecotProcess:
         with open(self.log, "ab") as out:  # early errors, before dovecot's log process runs
             self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.config)], stdin=subprocess.DEVNULL,
                                             stdout=out, stderr=out, start_new_session=True,
-                                            preexec_fn=_die_with_parent)
+                                            preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -183,6 +183,22 @@ def test_a_signal_during_run_stops_everything(env, tmp_path: Path, signum: int, 
     assert_nothing_left(env)
 
 
+def test_sigkill_of_the_run_leaves_nothing_running(env, tmp_path: Path):
+    """A CI job killed at its timeout (SIGKILL: no handler runs): every service dies with the run."""
+    proc = subprocess.Popen([*entry_point(), "run", "--out", str(tmp_path / "o")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        _wait_for_port(int(env["SEGUR__SUT__PORT"]), proc)  # every service is up once the SUT is
+        time.sleep(1.0)  # the scenario process is running
+        assert len(marked_processes(env[MARKER])) >= 5
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert_nothing_left(env)
+
+
 def test_sigterm_during_selfcheck_stops_every_lane(env, tmp_path: Path):
     args = ["selfcheck", "--defect", "key-not-checked", "--requirement", "INS/va1.49"]
     proc = subprocess.Popen([*entry_point(), *args], env={**env, "SEGUR__SELFCHECK__LANES": "2"}, text=True,
