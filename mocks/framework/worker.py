@@ -126,7 +126,7 @@ class MockWorker(ThreadWorker):
     def init_process(self) -> None:
         self.buffering: dict[_Conn, None] = {}
         self.lingering: dict[_Conn, float] = {}
-        self._drain = bytearray(65536)
+        self._drain = bytearray(262144)
         super().init_process()
 
     # -- connections: accepted and kept on the loop until a request is whole --
