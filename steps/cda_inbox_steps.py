@@ -16,6 +16,7 @@ from . import cda_checks as cda
 from .adapter import AdapterClient
 from .context import ScenarioContext
 from .documents import received_document
+from .tables import feature_word
 
 OUTCOMES = {"intégré": "INTEGRATED", "doublon": "DUPLICATE", "rejeté": "REJECTED"}
 HL7 = "{urn:hl7-org:v3}"
@@ -96,11 +97,7 @@ def _last_reception(ctx: ScenarioContext) -> dict[str, Any]:
 
 @then(parsers.parse("la réception se conclut par \"{wording}\""))
 def reception_outcome(ctx: ScenarioContext, wording: str) -> None:
-    expected = OUTCOMES.get(wording)
-    if not expected:
-        raise HarnessError(
-            f"problème du banc de test : libellé de résultat inconnu {wording!r} dans le fichier .feature "
-            f"(libellés connus : {', '.join(OUTCOMES)})")
+    expected = feature_word(OUTCOMES, wording, "résultat")
     reply = _last_reception(ctx)
     assert reply.get("outcome") == expected, (
         f"la réception doit se conclure par {expected} ({wording}), le logiciel indique {reply.get('outcome')!r} : "

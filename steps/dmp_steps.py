@@ -16,6 +16,7 @@ from .adapter import AdapterClient
 from .cda_document_steps import document_produced, last_document
 from .context import ScenarioContext
 from .mock_admin import MockAdmin
+from .tables import feature_word
 
 OUTCOMES = {"succès": "SUCCESS", "refus": "REFUSED", "échec": "FAILURE", "erreur": "ERROR"}
 CONFIDENTIALITY = {
@@ -110,10 +111,7 @@ def feed(sut: AdapterClient, ctx: ScenarioContext) -> None:
 
 @when(parsers.parse("le SUT verse ce document au DMP \"{choice}\""))
 def feed_with_confidentiality(sut: AdapterClient, ctx: ScenarioContext, choice: str) -> None:
-    flag = CONFIDENTIALITY.get(choice)
-    if not flag:
-        raise HarnessError(f"problème du banc de test : confidentialité « {choice} » inconnue dans la fonctionnalité "
-                           f"(connues : {', '.join(CONFIDENTIALITY)})")
+    flag = feature_word(CONFIDENTIALITY, choice, "choix de confidentialité")
     _feed(sut, ctx, {**NO_FLAGS, flag: True})
 
 
@@ -156,10 +154,7 @@ def search_with_archives(sut: AdapterClient, ctx: ScenarioContext) -> None:
 
 @when(parsers.parse("le SUT recherche les documents du DMP du patient en mode \"{mode}\""))
 def search_in_mode(sut: AdapterClient, ctx: ScenarioContext, mode: str) -> None:
-    if mode not in MODES:
-        raise HarnessError(f"problème du banc de test : mode d'accès « {mode} » inconnu dans la fonctionnalité "
-                           f"(connus : {', '.join(MODES)})")
-    _search(sut, ctx, MODES[mode], False)
+    _search(sut, ctx, feature_word(MODES, mode, "mode d'accès"), False)
 
 
 def listed(ctx: ScenarioContext) -> list[dict[str, Any]]:
@@ -196,10 +191,7 @@ def dmp_outage(dmp: MockAdmin, status: int) -> None:
 # -- what the SUT said ----------------------------------------------------------------
 def expect_outcome(outcome: dict[str, Any], wording: str, what: str) -> None:
     """The adapter's `outcome` (SUCCESS / REFUSED / FAILURE / ERROR) is the one the feature's `wording` names."""
-    expected = OUTCOMES.get(wording)
-    if not expected:
-        raise HarnessError(f"problème du banc de test : résultat « {wording} » inconnu dans la fonctionnalité "
-                           f"(connus : {', '.join(OUTCOMES)})")
+    expected = feature_word(OUTCOMES, wording, "résultat")
     assert outcome.get("outcome") == expected, (
         f"le SUT conclut {what} par {outcome.get('outcome')!r} ({outcome.get('message')!r} "
         f"{outcome.get('errors') or ''}), l'exigence demande {expected} ({wording})")

@@ -13,13 +13,12 @@ from typing import Any
 
 from pytest_bdd import parsers, then
 
-from segur_harness.errors import HarnessError
-
 from .cda_document_steps import last_document
 from .context import ScenarioContext
 from .dmp_wire import patient_state, patient_view, registry_entry
 from .dmp_wire_steps import dmp_identity, unique_id_of
 from .mock_admin import MockAdmin
+from .tables import feature_word
 
 READERS = {
     "au patient": "patient",
@@ -36,10 +35,7 @@ def _patient_ins(ctx: ScenarioContext) -> tuple[str, str]:
 
 def _seen_by(dmp: MockAdmin, ctx: ScenarioContext, who: str) -> tuple[str, dict[str, Any], bool]:
     """(uniqueId of the scenario's document, its registry entry, whether reader `who` is shown it)."""
-    vue = READERS.get(who)
-    if vue is None:
-        raise HarnessError(f"problème du banc de test : lecteur « {who} » inconnu dans la fonctionnalité "
-                           f"(connus : {', '.join(READERS)})")
+    vue = feature_word(READERS, who, "lecteur")
     unique = unique_id_of(last_document(ctx))
     entry = registry_entry(unique)
     assert entry is not None and entry["status"] != "Deleted", (
@@ -71,10 +67,7 @@ def shown_to_professionals(dmp: MockAdmin, ctx: ScenarioContext) -> None:
 
 @then(parsers.parse("le DMP du patient est \"{word}\""))
 def dmp_state(dmp: MockAdmin, ctx: ScenarioContext, word: str) -> None:
-    expected = DMP_STATES.get(word)
-    if expected is None:
-        raise HarnessError(f"problème du banc de test : état de DMP « {word} » inconnu dans la fonctionnalité "
-                           f"(connus : {', '.join(DMP_STATES)})")
+    expected = feature_word(DMP_STATES, word, "état de DMP")
     ins, oid = _patient_ins(ctx)
     found = patient_state(dmp, ins, oid).get("dmp_status")
     assert found == expected, (

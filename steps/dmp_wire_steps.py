@@ -17,6 +17,7 @@ from .context import ScenarioContext
 from .dmp_steps import fed_entries, listed
 from .dmp_wire import PURPOSE_OF_USE, RESOURCE_ID, DmpExchange, patient_id, read_exchange, registry_entry
 from .mock_admin import MockAdmin
+from .tables import feature_word
 
 STATUS_WORDS = {"supprimée": "Deleted", "archivée": "Archived", "obsolète": "Deprecated", "à jour": "Approved"}
 CONSULTATION = ("TD0.2", "ITI-18", "ITI-43")
@@ -192,10 +193,7 @@ def first_deprecated(ctx: ScenarioContext) -> None:
 
 @then(parsers.parse("le DMP présente la fiche du document comme \"{word}\""))
 def entry_status(ctx: ScenarioContext, word: str) -> None:
-    expected = STATUS_WORDS.get(word)
-    if not expected:
-        raise HarnessError(f"problème du banc de test : statut « {word} » inconnu dans la fonctionnalité "
-                           f"(connus : {', '.join(STATUS_WORDS)})")
+    expected = feature_word(STATUS_WORDS, word, "statut")
     entry = _entry_of(last_document(ctx))
     assert entry["status"] == expected, (
         f"la fiche du document est {entry['status']} dans le DMP, l'exigence demande {expected} ({word})")

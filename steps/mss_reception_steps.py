@@ -20,6 +20,7 @@ from .mock_admin import MockAdmin
 from .mss_mail import colleague_message, with_new_id
 from .mss_wire import MESSAGE, smtp_records
 from .psc_steps import professional
+from .tables import feature_word
 
 COLLEAGUE = "paul.pharmacien@test.mssante.fr"
 """The colleague whose LPS writes to the SUT (a professional of the mock directory)."""
@@ -122,11 +123,7 @@ def _for_delivered(ctx: ScenarioContext) -> list[dict[str, Any]]:
 
 @then(parsers.parse("le message reçu se conclut par \"{wording}\""))
 def received_outcome(ctx: ScenarioContext, wording: str) -> None:
-    expected = RECEIVED.get(wording)
-    if not expected:
-        raise HarnessError(
-            f"problème du banc de test : libellé inconnu {wording!r} dans le fichier .feature "
-            f"(libellés connus : {', '.join(RECEIVED)})")
+    expected = feature_word(RECEIVED, wording, "résultat")
     [entry] = _for_delivered(ctx)[:1]
     assert entry.get("outcome") == expected, (
         f"le message reçu doit se conclure par {expected} ({wording}), le logiciel indique "

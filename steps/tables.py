@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from segur_harness.errors import HarnessError
+
+V = TypeVar("V")
+
+
+def feature_word(table: Mapping[str, V], word: str, what: str) -> V:
+    """What a wording of the .feature file means; an unknown one is the feature's mistake (broken), not the SUT's."""
+    if word not in table:
+        raise HarnessError(f"problème du banc de test : {what} « {word} » inconnu dans le fichier .feature "
+                           f"(connus : {', '.join(table)})")
+    return table[word]
 
 TRAIT_FIELDS = {
     "nom de naissance": "birth_name",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from segur_harness.catalogue import requirement_tag
+from segur_harness.errors import HarnessError
 from segur_harness.steps.insi_wire import read_exchange
-from segur_harness.steps.tables import traits_payload, vitale_payload
+from segur_harness.steps.tables import feature_word, traits_payload, vitale_payload
 from segur_harness.sut.reference.insi_request import Caller, TraitsQuery, traits_request
 
 CALLER = Caller("TEST-IDAM-0001", "SEGUR-HARNESS-SUT", "1.0.0", "instance", "IDE.MARTIN")
@@ -48,3 +49,9 @@ def test_recorded_exchange_facts_are_read_from_the_raw_bodies() -> None:
 def test_unreadable_request_bodies_are_reported_not_raised() -> None:
     exchange = read_exchange({"id": 1, "status": 503, "request_body": "", "response_body": "indisponible"})
     assert exchange.unreadable and exchange.operation is None and exchange.result == "HTTP 503"
+
+
+def test_an_unknown_feature_wording_is_the_harness_s_problem() -> None:
+    assert feature_word({"accepté": "OK"}, "accepté", "résultat") == "OK"
+    with pytest.raises(HarnessError, match="problème du banc de test : résultat « refus » inconnu .*connus : accepté"):
+        feature_word({"accepté": "OK"}, "refus", "résultat")
