@@ -10,7 +10,6 @@ that document (a visible gap, never a silent pass, never a false error).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -62,7 +61,7 @@ def patch_expanded(tree: etree._ElementTree, sources: SchematronSources) -> Defe
                 continue
             for literal, ref in fixed.items():
                 if literal in raw:
-                    good = os.path.relpath(ref.target, sources.base_dir).replace(os.sep, "/")
+                    good = ref.href(sources.base_dir)
                     raw = raw.replace(f"'{literal}'", f"'{good}'").replace(f'"{literal}"', f'"{good}"')
                     patch.literals_fixed.append(literal)
             node.set(name, raw)

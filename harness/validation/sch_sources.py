@@ -44,6 +44,16 @@ class DataRef:
     literal: str
     target: Path | None
     case_fixed: bool
+    stand_in: bool = False
+    """Rebuilt outside the pack (sch_valuesets.py): named by absolute URI, since pack and cache move apart."""
+
+    def href(self, base_dir: Path) -> str:
+        """What the compiled schematron names the file by; the cache key covers it."""
+        if self.target is None:
+            return "-"
+        if self.stand_in:
+            return self.target.absolute().as_uri()
+        return os.path.relpath(self.target, base_dir).replace(os.sep, "/")
 
 
 @dataclass
@@ -79,7 +89,7 @@ class SchematronSources:
             h.update(hashlib.sha256(path.read_bytes()).digest())
         for literal in sorted(self.data):
             ref = self.data[literal]
-            h.update(f"{literal}->{ref.target.name if ref.target else '-'}".encode())
+            h.update(f"{literal}->{ref.href(self.base_dir)}".encode())
         return h.hexdigest()
 
 

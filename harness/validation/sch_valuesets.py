@@ -61,6 +61,6 @@ def provide(sources: SchematronSources, pack: Pack, cache: Path) -> list[str]:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, target)
-        sources.data[literal] = DataRef(literal, target, case_fixed=True)
+        sources.data[literal] = DataRef(literal, target, case_fixed=True, stand_in=True)
         provided.append(f"{literal} <- {item['pack_file']}")
     return provided

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from segur_harness import config
 from segur_harness.validation import Engine, Layer, LayerStatus
+from segur_harness.validation.pack import open_pack
 
 N1 = Path(__file__).resolve().parents[2] / "fixtures" / "documents" / "received" / "cr-consultation-n1.xml"
 J07_RULE = "The value for code SHALL be selected from value set '1.2.250.1.213.1.1.5.471'"
@@ -38,3 +40,20 @@ def test_the_rebuilt_value_set_lives_in_the_cache_only(engine: Engine, pack_dir:
     assert rebuilt, "rebuilt file not in the cache"
     for folder in (pack_dir, config.CHECKOUT_DIR):
         assert not list(folder.rglob("voc-1.2.250.1.213.1.1.5.471-DYNAMIC*")), folder
+
+
+def test_a_moved_pack_reuses_the_cache_and_still_finds_the_rebuilt_value_set(engine: Engine, pack_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    """The compiled StrucMin names the rebuilt file by absolute URI: a pack at another depth (a CI checkout
+    elsewhere, same cache) must not follow a path relative to where the pack was when it was compiled."""
+    engine.validate_bytes(N1.read_bytes(), "n1.xml")
+    moved = tmp_path / "a" / "b" / "c" / "d" / "pack"
+    shutil.copytree(pack_dir, moved)
+    elsewhere = Engine(open_pack(moved), cache_root=engine.cache_root)
+    try:
+        [result] = elsewhere.validate_bytes(N1.read_bytes(), "n1.xml").files
+        layer = result.layer(Layer.SCHEMATRON)
+        assert layer.status == LayerStatus.RAN, layer.reason
+        assert result.valid and not result.partial
+    finally:
+        elsewhere.close()
