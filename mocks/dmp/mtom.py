@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import email.policy
+import email.utils
 import uuid
 from dataclasses import dataclass, field
 from email.message import Message
@@ -67,6 +68,15 @@ def _header_message(content_type: str) -> Message:
     return msg
 
 
+def _params(msg: Message) -> dict[str, object]:
+    """Every Content-Type parameter read once (each get_param re-parses the whole header), as get_param gives it:
+    names lower-cased, the first occurrence wins, values unquoted (an RFC 2231 value stays a 3-tuple)."""
+    out: dict[str, object] = {}
+    for name, value in msg.get_params(failobj=[], header="content-type"):
+        out.setdefault(name.lower(), value)
+    return out
+
+
 def is_multipart(content_type: str | None) -> bool:
     return bool(content_type) and _header_message(content_type).get_content_type() == MULTIPART
 
@@ -88,13 +98,14 @@ def parse(content_type: str, body: bytes, *, max_parts: int, max_part_bytes: int
     The email parser works line by line: a body made of millions of line
     breaks costs it seconds, so the line count is bounded first.
     """
-    header = _header_message(content_type)
-    boundary = header.get_boundary()
+    params = _params(_header_message(content_type))
+    raw_boundary = params.get("boundary")
+    boundary = email.utils.collapse_rfc2231_value(raw_boundary).rstrip() if raw_boundary is not None else None
     if not boundary:
         raise MtomError("Content-Type multipart/related sans paramètre boundary.")
-    if header.get_param("type") is None or str(header.get_param("type")).lower() != XOP_MIMETYPE:
+    if params.get("type") is None or str(params.get("type")).lower() != XOP_MIMETYPE:
         raise MtomError(f"Content-Type multipart/related : paramètre type=\"{XOP_MIMETYPE}\" attendu (MTOM/XOP), "
-                        f"« {header.get_param('type') or ''} » reçu.")
+                        f"« {params.get('type') or ''} » reçu.")
     delimiters = body.count(b"--" + boundary.encode("latin-1", "replace")) - 1
     if delimiters > max_parts:
         raise MtomError(f"Trop de parties MIME : {delimiters} (maximum {max_parts}).")
@@ -106,7 +117,7 @@ def parse(content_type: str, body: bytes, *, max_parts: int, max_part_bytes: int
         raise MtomError("Corps multipart/related sans aucune partie.")
     if len(parts) > max_parts:
         raise MtomError(f"Trop de parties MIME : {len(parts)} (maximum {max_parts}).")
-    start = _content_id(header.get_param("start"))
+    start = _content_id(params.get("start"))
     cids = [_content_id(part.get("Content-ID")) for part in parts]
     if start and start not in cids:
         raise MtomError(f"Partie racine introuvable : aucune partie n'a le Content-ID <{start}> du paramètre start.")
@@ -142,7 +153,7 @@ def _next_delimiter(body: bytes, delimiter: bytes, start: int) -> int:
     return found + 1 if found >= 0 else -1
 
 
-def split(body: bytes, boundary: bytes) -> tuple[list[Message], list[str]]:
+def split(body: bytes, boundary: bytes) -> tuple[list[LeafPart], list[str]]:
     """The parts of a multipart body (headers parsed, content as the feed parser stores it) and oddities noted.
 
     MtomError when the first delimiter, the close delimiter or a part's header/body separator is missing.
@@ -153,8 +164,8 @@ def split(body: bytes, boundary: bytes) -> tuple[list[Message], list[str]]:
         raise MtomError(f"Corps MIME mal formé (délimiteur « {boundary.decode('latin-1')} » absent : "
                         "StartBoundaryNotFoundDefect).")
     notes = ["préambule MIME avant le premier délimiteur"] if body[:position].strip() else []
-    header_parser = BytesHeaderParser(policy=email.policy.compat32)
-    parts: list[Message] = []
+    header_parser = BytesHeaderParser(_class=LeafPart, policy=email.policy.compat32)
+    parts: list[LeafPart] = []
     while True:
         after = position + len(delimiter)
         if body.startswith(b"--", after):
@@ -171,8 +182,22 @@ def split(body: bytes, boundary: bytes) -> tuple[list[Message], list[str]]:
         position = following
 
 
-def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> Message:
-    """One part: its headers through the email package, its content kept as bytes (surrogate-escaped)."""
+_DECODED_CTES = ("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue")
+"""The Content-Transfer-Encodings email's get_payload(decode=True) decodes; any other gives the bytes as they are."""
+
+
+class LeafPart(Message):
+    """A part's headers (email's header parser), its raw content beside them as bytes."""
+
+    content: bytes = b""
+
+
+def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> LeafPart:
+    """One part: its headers through the email package, its content kept as bytes (`content`).
+
+    Only an encoded part gets its content as an email payload (surrogate-escaped) for get_payload to
+    decode; binary, 8bit and 7bit parts (what MTOM sends) skip that 100 KB decode and re-encode.
+    """
     if raw.startswith((b"\r\n", b"\n")):
         head, content = b"", raw[2 if raw.startswith(b"\r\n") else 1:]
     else:
@@ -182,17 +207,23 @@ def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> Message:
         cut, width = (crlf, 4) if crlf >= 0 and (lf < 0 or crlf <= lf) else (lf, 2)
         head, content = raw[:cut + width // 2], raw[cut + width:]
     part = header_parser.parsebytes(head)
-    part.set_payload(content.decode("ascii", "surrogateescape"))
+    if str(part.get("content-transfer-encoding", "")).lower() in _DECODED_CTES:
+        part.set_payload(content.decode("ascii", "surrogateescape"))
+    else:
+        part.set_payload("")
+    part.content = content
     return part
 
 
-def _part_data(part: Message, index: int) -> bytes:
+def _part_data(part: LeafPart, index: int) -> bytes:
     """The decoded bytes of one leaf part (Content-Transfer-Encoding binary, 8bit or base64)."""
     if part.is_multipart():
         raise MtomError(f"Partie MIME n° {index + 1} imbriquée (multipart) : non acceptée en MTOM.")
     bad = [d for d in _defects(part) if d in _FATAL_DEFECTS]
     if bad:
         raise MtomError(f"Partie MIME n° {index + 1} mal formée ({', '.join(bad)}).")
+    if str(part.get("content-transfer-encoding", "")).lower() not in _DECODED_CTES:
+        return part.content
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 
