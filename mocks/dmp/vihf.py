@@ -72,6 +72,25 @@ class VihfRefused(Exception):
 
 VERIFIED_CACHE_SIZE = 256
 """Distinct VIHF assertions whose verified signature a worker remembers."""
+JUDGED_MAX_CALLS = 50
+"""An assertion whose envelope and attribute checks made more findings than this is judged anew each time."""
+
+
+class _Recorder(Checks):
+    """Checks that also keeps each add() call, to replay them for the identical assertion."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[Any, ...]] = []
+
+    def add(self, severity: str, rule: str, message: str, location: str = "", fault: str | None = None) -> None:
+        self.calls.append((severity, rule, message, location, fault))
+        super().add(severity, rule, message, location, fault)
+
+
+def _replay(calls: list[tuple[Any, ...]], checks: Checks) -> None:
+    for call in calls:
+        checks.add(*call)
 
 
 @cache
@@ -139,16 +158,28 @@ class VihfVerifier:
         self.structures = structures
         self.ca_pem = ca_pem
         self._verified: dict[bytes, tuple[etree._Element, x509.Certificate]] = {}
+        self._judged: dict[bytes, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], Vihf]] = {}
         self._pack = cisis_pack_dir()
 
     # -- entry point -------------------------------------------------------------
     def verify(self, soap: SoapRequest, checks: Checks, now: datetime) -> Vihf:
         """The verified VIHF; raises VihfRefused when unusable (the blocking fault is recorded in `checks`)."""
         assertion = self._assertion(soap, checks)
-        signed, signer = self._verify_signature(assertion, checks, now)
-        self._check_envelope(signed, signer, checks)
+        signed, signer, key = self._verify_signature(assertion, checks, now)
+        judged = self._judged.get(key) if key else None
+        if judged is None:
+            envelope, attributes = _Recorder(), _Recorder()
+            self._check_envelope(signed, signer, envelope)
+            vihf = self._attributes(signed, signer, attributes)
+            judged = (envelope.calls, attributes.calls, vihf)
+            if key and len(envelope.calls) + len(attributes.calls) <= JUDGED_MAX_CALLS:
+                if len(self._judged) >= VERIFIED_CACHE_SIZE:
+                    self._judged.pop(next(iter(self._judged), b""), None)
+                self._judged[key] = judged
+        _replay(judged[0], checks)
         self._check_conditions(signed, now, checks)
-        return self._attributes(signed, signer, checks)
+        _replay(judged[1], checks)
+        return replace(judged[2], roles=list(judged[2].roles))
 
     # -- steps ---------------------------------------------------------------------
     def _assertion(self, soap: SoapRequest, checks: Checks) -> etree._Element:
@@ -170,8 +201,9 @@ class VihfVerifier:
         return assertions[0]
 
     def _verify_signature(self, assertion: etree._Element, checks: Checks, now: datetime
-                          ) -> tuple[etree._Element, x509.Certificate]:
-        """The signed assertion and its signer; the certificate's validity is judged at `now` (the request's time)."""
+                          ) -> tuple[etree._Element, x509.Certificate, bytes]:
+        """The signed assertion, its signer and its cache key (b"" when not cacheable); the certificate's validity
+        is judged at `now` (the request's time)."""
         where = "Header/wsse:Security/saml:Assertion/ds:Signature"
         signature = assertion.find(f"{DS}Signature")
         if signature is None:
@@ -197,7 +229,7 @@ class VihfVerifier:
         if known is not None and known[1].not_valid_after_utc > now:
             checks.info("DMP-VIHF-SIGNATURE", f"Signature du VIHF vérifiée (signataire "
                         f"{known[1].subject.rfc4514_string()} ; assertion déjà vérifiée à l'identique).", where)
-            return known
+            return known[0], known[1], key
         try:
             result = XMLVerifier().verify(assertion, ca_pem_file=str(self.ca_pem), id_attribute="ID",
                                           expect_config=replace(_VERIFY_CONFIG, verification_time=now),
@@ -241,14 +273,15 @@ class VihfVerifier:
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 self._verified.pop(next(iter(self._verified), b""), None)
             self._verified[key] = (signed, signer)
-        return signed, signer
+        return signed, signer, key
 
     def _cache_key(self, assertion: etree._Element) -> bytes:
         """Same canonical assertion bytes under the same CA file: the same verification outcome.
 
         An LPS reuses its VIHF while it is valid; verifying the identical bytes
-        again would only repeat the same computation. Time conditions and the
-        attributes are still checked on every request.
+        again would only repeat the same computation. The same holds for the
+        envelope and attribute checks (their findings are replayed, in order);
+        the time conditions and the signer's validity are judged on every request.
         """
         try:
             stamp = str(self.ca_pem.stat().st_mtime_ns).encode()

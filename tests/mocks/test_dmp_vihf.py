@@ -314,3 +314,28 @@ def test_a_reused_assertion_is_still_checked_for_time_and_attributes(dmp, pki_di
     assert other.fault_code is not None and "resource-id" in other.reason
     tampered = assertion.replace(b"normal", b"centre_15")
     assert call(dmp, tampered)[0].fault_code is not None
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"VIHF_Version": ["2.0"], "LPS_Nom": None},
+    {ROLE: [role("10", "1.2.250.1.71.1.2.7")]},
+    {"Secteur_Activite": ["SA99^1.2.250.1.71.4.2.4"], "Authentification_Mode": ["CPS"]},
+])
+def test_the_same_assertion_again_is_judged_as_the_first_time(dmp, pki_dir: Path, changes: dict) -> None:
+    """The second time, the envelope and attribute findings are replayed: same findings, same order, same answer,
+    as a verifier that never saw it (the signature line aside, which says it was already verified)."""
+    assertion = signed_vihf(pki_dir, changes=changes)
+    first, first_exchange = call(dmp, assertion)
+    again, again_exchange = call(dmp, assertion)
+    dmp[2].verifier._judged.clear()
+    dmp[2].verifier._verified.clear()
+    fresh, fresh_exchange = call(dmp, assertion)
+
+    def judged(exchange) -> list[tuple[str, str, str]]:
+        return [(f.severity, f.rule, f.message) for f in exchange.findings if f.rule != "DMP-VIHF-SIGNATURE"]
+
+    assert judged(again_exchange) == judged(first_exchange) == judged(fresh_exchange)
+    assert (again.status, again.reason, again.ack) == (first.status, first.reason, first.ack) \
+        == (fresh.status, fresh.reason, fresh.ack)
+    assert any("déjà vérifiée" in f.message for f in again_exchange.findings)
