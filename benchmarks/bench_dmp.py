@@ -1,7 +1,7 @@
 """ITI-41 throughput and latency of the DMP mock against a bare-Flask floor, A/B/A/B in one run, on loopback.
 
 Usage: python benchmarks/bench_dmp.py [--requests N] [--clients 50] [--workers 2] [--rounds 2]
-                                      [--cda-kb 100] [--cda-validation]
+                                      [--cda-kb 100] [--cda-validation] [--recording-floor]
 
 Both servers run under the mocks' own gunicorn command line (the same worker
 class, threads and limits as `segur-harness mocks serve`); the floor reads the
@@ -14,6 +14,9 @@ in the registry. `--cda-validation` also starts the CDA validation service
 and lets the mock validate every document through it (the run's set-up; by
 default off, to measure the mock itself). Traffic goes to 127.0.0.1 only,
 bounded in count and time (each round <= 60 s). Prints a markdown table.
+`--recording-floor` adds a third server: the floor that also records each
+exchange through the store's own record() before answering, the part of the
+mock's cost that the framework's durable record alone accounts for.
 """
 
 from __future__ import annotations
@@ -64,6 +67,37 @@ def _flask_floor():
 
 
 flask_floor = _flask_floor()
+
+
+def _recording_floor():
+    """The floor plus the one thing every mock of the framework must do: record the exchange durably
+    (the store's own record(), group commit and all) before answering. What is left between this and
+    the mock is the DMP's own work."""
+    import time as clock
+
+    from flask import Flask, Response, request
+
+    from segur_harness.store import Exchange, Store
+
+    app = Flask("recording-floor")
+    store = Store(Path(os.environ["SEGUR_STORE"]))
+
+    @app.post("/repository")
+    def repository() -> Response:
+        started = clock.time()
+        body = request.get_data()
+        store.record(Exchange(service="floor", operation="ITI-41", scenario_id=None, peer=request.remote_addr,
+                              started_at=started, ended_at=clock.time(), method="POST", path="/repository",
+                              request_headers=dict(request.headers), request_body=body, status=200,
+                              response_headers={"Content-Type": "application/soap+xml; charset=utf-8"},
+                              response_body=FLOOR_ANSWER, findings=[], message_id=None))
+        return Response(FLOOR_ANSWER, content_type="application/soap+xml; charset=utf-8")
+
+    return app
+
+
+def recording_floor():  # noqa: ANN201 - gunicorn's app factory ("bench_dmp:recording_floor()")
+    return _recording_floor()
 
 
 def padded_cda(kb: int) -> bytes:
@@ -148,6 +182,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs")
     parser.add_argument("--cda-kb", type=int, default=100)
     parser.add_argument("--cda-validation", action="store_true", help="validate every CDA (validation service)")
+    parser.add_argument("--recording-floor", action="store_true",
+                        help="a third round: the floor that also records each exchange in the store")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-dmp-"))
@@ -167,12 +203,18 @@ def main() -> int:
     mock_port, floor_port = free_port(), free_port()
     mock = serve(mock_app_spec("dmp"), mock_port, args.workers, tmp, WORKER_CLASS, env, THREADS)
     floor = serve("bench_dmp:flask_floor", floor_port, args.workers, tmp, WORKER_CLASS, {}, THREADS)
+    servers = [("mock", mock, mock_port), ("floor", floor, floor_port)]
+    if args.recording_floor:
+        rec_port = free_port()
+        rec = serve("bench_dmp:recording_floor()", rec_port, args.workers, tmp, WORKER_CLASS,
+                    {"SEGUR_STORE": str(tmp / "floor-store.sqlite")}, THREADS)
+        servers.append(("floor+record", rec, rec_port))
     rows, answered = [], set()
     try:
-        load(mock_port, 200, args.clients)  # warm-up: value sets loaded, connections opened
-        load(floor_port, 200, args.clients)
+        for _label, _server, port in servers:  # warm-up: value sets loaded, connections opened
+            load(port, 200, args.clients)
         for _ in range(args.rounds):
-            for label, server, port in (("mock", mock, mock_port), ("floor", floor, floor_port)):
+            for label, server, port in servers:
                 cpu_before = cpu_seconds(server.process.pid)
                 wall, results = load(port, args.requests, args.clients)
                 row = summary(label, wall, results)
@@ -181,13 +223,14 @@ def main() -> int:
                 if label == "mock":
                     answered |= {r[2] for r in results if r[1] == 200}
     finally:
-        mock.stop()
-        floor.stop()
+        for _label, server, _port in servers:
+            server.stop()
         if validator:
             validator.stop()
     ids, entries = recorded(store)
     mock_rps = statistics.median(r["rps"] for r in rows if r["label"] == "mock")
     floor_rps = statistics.median(r["rps"] for r in rows if r["label"] == "floor")
+    recording_rps = [r["rps"] for r in rows if r["label"] == "floor+record"]
     print(f"ITI-41, CDA {len(_template.cda) // 1024} KB in MTOM, {args.clients} clients, {args.workers} workers, "
           f"CDA validation {'on' if args.cda_validation else 'off'}")
     print("| round | requests | Success | req/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req "
@@ -200,6 +243,9 @@ def main() -> int:
     print(f"\nmock/floor (medians): {mock_rps:.0f} / {floor_rps:.0f} req/s = {100 * mock_rps / floor_rps:.0f} %; "
           f"answered feeds: {len(answered)}, missing from the store: {len(missing)}, registry entries: {entries} "
           f"(4 seeded)")
+    if recording_rps:
+        print(f"floor+record/floor (medians): {statistics.median(recording_rps):.0f} / {floor_rps:.0f} req/s = "
+              f"{100 * statistics.median(recording_rps) / floor_rps:.0f} %")
     problems = []
     if missing:
         problems.append(f"{len(missing)} answered feeds missing from the store")

@@ -79,28 +79,38 @@ def parse_patient_id(value: str | None) -> tuple[str, str] | None:
 # --- parsing -----------------------------------------------------------------------------------------------
 
 
+_SLOT, _VALUE_LIST, _VALUE = f"{{{NS_RIM}}}Slot", f"{{{NS_RIM}}}ValueList", f"{{{NS_RIM}}}Value"
+_NAME, _LOCALIZED = f"{{{NS_RIM}}}Name", f"{{{NS_RIM}}}LocalizedString"
+_CLASSIFICATION, _EXTERNAL_ID = f"{{{NS_RIM}}}Classification", f"{{{NS_RIM}}}ExternalIdentifier"
+# Children are walked with iterchildren(tag): what findall("rim:X/rim:Y") finds, in the same order, without
+# ElementPath's per-call set-up (a dozen lookups an object, a few dozen objects a feed).
+
+
 def _slots(element: etree._Element) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for slot in element.findall("rim:Slot", R):
-        out.setdefault(slot.get("name") or "", []).extend(
-            (v.text or "").strip() for v in slot.findall("rim:ValueList/rim:Value", R))
+    for slot in element.iterchildren(_SLOT):
+        values = out.setdefault(slot.get("name") or "", [])
+        for value_list in slot.iterchildren(_VALUE_LIST):
+            values.extend((v.text or "").strip() for v in value_list.iterchildren(_VALUE))
     return out
 
 
 def _name(element: etree._Element) -> str:
-    loc = element.find("rim:Name/rim:LocalizedString", R)
-    return (loc.get("value") or "").strip() if loc is not None else ""
+    for name in element.iterchildren(_NAME):
+        for loc in name.iterchildren(_LOCALIZED):
+            return (loc.get("value") or "").strip()
+    return ""
 
 
 def _fill(obj: RegistryObject, element: etree._Element) -> None:
     obj.slots = _slots(element)
     obj.name = _name(element)
-    for cl in element.findall("rim:Classification", R):
+    for cl in element.iterchildren(_CLASSIFICATION):
         if cl.get("classificationNode"):
             continue  # the SubmissionSet marker, not an attribute
         scheme, node = cl.get("classificationScheme") or "", cl.get("nodeRepresentation") or ""
         obj.classifications.append(Classification(scheme, node, _name(cl), _slots(cl)))
-    for ext in element.findall("rim:ExternalIdentifier", R):
+    for ext in element.iterchildren(_EXTERNAL_ID):
         obj.identifiers[ext.get("identificationScheme") or ""] = (ext.get("value") or "").strip()
 
 
