@@ -70,9 +70,9 @@ class Tx:
         self.conn = conn
 
     def _seq(self) -> int:
-        self.conn.execute("INSERT INTO dmp_sequence(name, value) VALUES ('seq', 1) "
-                          "ON CONFLICT(name) DO UPDATE SET value = value + 1")
-        return int(self.conn.execute("SELECT value FROM dmp_sequence WHERE name = 'seq'").fetchone()[0])
+        """The next arrival number (one statement: SQLite >= 3.35 returns the upserted value)."""
+        return int(self.conn.execute("INSERT INTO dmp_sequence(name, value) VALUES ('seq', 1) "
+                                     "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0])
 
     # documents
     def add_document(self, entry: DocumentEntry, data: bytes | None) -> None:
@@ -150,10 +150,11 @@ class Tx:
         return list(out.values())
 
     def exists(self, entry_uuid: str) -> bool:
-        for table in ("dmp_documents", "dmp_submission_sets", "dmp_associations"):
-            if self.conn.execute(f"SELECT 1 FROM {table} WHERE entry_uuid = ?", (entry_uuid,)).fetchone():
-                return True
-        return False
+        return self.conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM dmp_documents WHERE entry_uuid = ?1) "
+            "OR EXISTS(SELECT 1 FROM dmp_submission_sets WHERE entry_uuid = ?1) "
+            "OR EXISTS(SELECT 1 FROM dmp_associations WHERE entry_uuid = ?1)",
+            (entry_uuid,)).fetchone()[0] == 1
 
     def clear(self) -> None:
         for table in ("dmp_documents", "dmp_submission_sets", "dmp_associations", "dmp_sequence"):
