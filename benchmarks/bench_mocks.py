@@ -104,11 +104,12 @@ def _load_process(args: tuple[int, int, int, float, Callable[..., None]]) -> lis
     port, threads, per_thread, deadline, client = args
     results: list = []
     pool = [threading.Thread(target=client, args=(port, per_thread, results, deadline)) for _ in range(threads)]
+    cpu = time.process_time()
     for t in pool:
         t.start()
     for t in pool:
         t.join()
-    return results
+    return [results, time.process_time() - cpu]
 
 
 def load(port: int, requests: int, clients: int, procs: int = 2, client: Callable[..., None] | None = None
@@ -117,6 +118,13 @@ def load(port: int, requests: int, clients: int, procs: int = 2, client: Callabl
 
     `client(port, count, out, deadline)` sends `count` requests on one keep-alive connection (default: INSi).
     """
+    wall, results, _cpu = measured_load(port, requests, clients, procs, client)
+    return wall, results
+
+
+def measured_load(port: int, requests: int, clients: int, procs: int = 2, client: Callable[..., None] | None = None
+                  ) -> tuple[float, list, float]:
+    """load(), plus the CPU seconds the client processes spent (they share the cores with the server)."""
     per_proc = clients // procs
     per_thread = max(1, requests // clients)
     deadline = time.monotonic() + ROUND_LIMIT
@@ -124,7 +132,7 @@ def load(port: int, requests: int, clients: int, procs: int = 2, client: Callabl
         start = time.perf_counter()
         parts = pool.map(_load_process, [(port, per_proc, per_thread, deadline, client or _client)] * procs)
         wall = time.perf_counter() - start
-    return wall, [r for part in parts for r in part]
+    return wall, [r for part, _ in parts for r in part], sum(cpu for _, cpu in parts)
 
 
 # -- hostile side traffic -----------------------------------------------------------
@@ -323,7 +331,7 @@ def main() -> int:
                     t.start()
                 server = mock if label == "mock" else floor
                 cpu_before = cpu_seconds(server.process.pid)
-                wall, results = load(port, args.requests, args.clients)
+                wall, results, client_cpu = measured_load(port, args.requests, args.clients)
                 cpu = cpu_seconds(server.process.pid) - cpu_before
                 stop.set()
                 for t in extras:
@@ -332,6 +340,7 @@ def main() -> int:
                     s.close()
                 row = summary(label, wall, results)
                 row["cpu"] = 1000 * cpu / max(1, len(results))
+                row["client_cpu"] = 1000 * client_cpu / max(1, len(results))
                 if side:
                     row["label"] += (f" (+{len(side)} attacks, {len(side) / wall:.0f}/s, "
                                      f"statuses {sorted(set(side))})")
@@ -346,11 +355,12 @@ def main() -> int:
         floor.stop()
     mock_rps = statistics.median(r["rps"] for r in rows if r["label"].startswith("mock"))
     floor_rps = statistics.median(r["rps"] for r in rows if r["label"] == "floor")
-    print("| round | requests | 200 | req/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | load (1 min) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| round | requests | 200 | req/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req "
+          "| client CPU ms/req | load (1 min) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['label']} | {r['n']} | {r['ok']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f} | {r['load']:.2f} |")
+              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f} | {r['client_cpu']:.3f} | {r['load']:.2f} |")
     print(f"\nmock/floor (medians): {mock_rps:.0f} / {floor_rps:.0f} req/s = {100 * mock_rps / floor_rps:.0f} %; "
           f"answered exchanges checked in the store: {len(answered)}, missing: {len(answered - stored_ids(store))}")
     for problem in problems:

@@ -76,6 +76,14 @@ class MockPipeline:
             _close_after_answer(start_response)
         return respond(result, environ, start_response)
 
+    def may_block(self) -> bool:
+        """True when a request may wait on purpose (a delay behaviour is set): the mock worker then runs it
+        in a thread rather than on its event loop (worker.py). One plain read of the behaviours."""
+        try:
+            return any(behaviour.kind == "delay" for behaviour in self.store.behaviours(self.service.name))
+        except Exception:  # the store unreadable: the request will say so, from a thread
+            return True
+
     def response(self, environ: dict[str, Any]) -> Response:
         """The recorded answer to the request in `environ`, as a werkzeug Response."""
         result = self.result(environ)

@@ -43,3 +43,33 @@ def request_complete(buffer: bytes | bytearray, cap: int, body_limit: int | None
     if body_limit is not None and declared > body_limit:
         return True
     return len(buffer) - (end + 4) >= declared
+
+
+ANY_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:", re.IGNORECASE)
+TRANSFER_ENCODING = re.compile(rb"\r\ntransfer-encoding[ \t]*:", re.IGNORECASE)
+
+
+def single_request(buffer: bytes | bytearray, body_limit: int | None = None) -> bool:
+    """True when `buffer` is exactly one whole request framed by one Content-Length (or none), nothing after.
+
+    Such a request is parsed without the parser reading the socket again, so
+    the worker may run it on its event loop. Anything else (chunked or any
+    Transfer-Encoding, Expect, several or unreadable Content-Length headers,
+    a body above `body_limit`, pipelined bytes) goes to a thread as before.
+    """
+    end = buffer.find(HEAD_END)
+    if end < 0:
+        return False
+    head = bytes(buffer[:end + 2])
+    if EXPECT.search(head) or TRANSFER_ENCODING.search(head):
+        return False
+    declared = 0
+    headers = len(ANY_CONTENT_LENGTH.findall(head))
+    if headers:
+        match = CONTENT_LENGTH.search(head)
+        if headers > 1 or match is None:
+            return False
+        declared = int(match.group(1))
+    if body_limit is not None and declared > body_limit:
+        return False
+    return len(buffer) == end + 4 + declared

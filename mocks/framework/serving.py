@@ -1,13 +1,15 @@
 """The gunicorn command line of a mock: one place, so `mocks serve`, the run, the tests and the benchmark agree.
 
 Worker: MockWorker (worker.py), gthread with requests buffered on the event
-loop, so threads only ever run whole requests; 4 threads per worker (the
-Python code is CPU-bound: more threads only queue on the GIL). Header limits
+loop; a plain whole request runs on the loop itself, anything else (chunked,
+refused, delayed on purpose) in one of 4 threads per worker (the Python code
+is CPU-bound: more threads only queue on the GIL). Header limits
 raised so big or many headers reach the mock and are recorded like any other
 request; what gunicorn still refuses is answered in-protocol by the worker.
 Environment: SEGUR_MOCK_HEADER_TIMEOUT (s, default 10: time to send one whole
 request), SEGUR_MOCK_READ_TIMEOUT (s, default 5: one socket read in a thread),
-SEGUR_STORE_GROUP_COMMIT=0 (one transaction per exchange, for comparison).
+SEGUR_STORE_GROUP_COMMIT=0 (one transaction per exchange, for comparison),
+SEGUR_MOCK_INLINE=0 (every request in a thread, for comparison).
 """
 
 from __future__ import annotations

@@ -4,6 +4,14 @@
   a whole request (prebuffer.request_complete) or its `header_timeout` is up;
   then a thread parses the buffered bytes at once. A client that stalled
   half-way is answered 408 and let go; one that sent nothing is just closed.
+- A plain whole request (prebuffer.single_request) is run on the event loop
+  itself, not handed to a thread: the mocks' work is CPU-bound, so threads
+  only took turns on the GIL and paid the hand-offs (bench_mocks: ~0.2 ms of
+  server CPU a request). Its answer is sent without blocking, the rest kept
+  and sent as the client reads (a client that reads nothing is dropped after
+  `read_timeout`). Requests that may wait (a delay behaviour is set: the
+  app's pipeline says so) and everything else go to a thread as before;
+  SEGUR_MOCK_INLINE=0 sends every request to a thread.
 - Socket reads in threads are bounded (`read_timeout` per read, a deadline
   per request), so nothing can hold a thread for long.
 - A connection closed after its answer is half-closed and its unread input
@@ -25,6 +33,7 @@ import os
 import selectors
 import socket
 import time
+from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
@@ -32,7 +41,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .prebuffer import request_complete
+from .prebuffer import request_complete, single_request
 
 HEADER_TIMEOUT = float(os.environ.get("SEGUR_MOCK_HEADER_TIMEOUT", "10"))
 """Seconds a connection has to send one whole request (headers and body) once it started."""
@@ -49,6 +58,10 @@ LINGER_BYTES = 4 * 1024 * 1024
 client reads its answer; a client sending more, or longer, is cut off."""
 LINGER_MAX_CONNECTIONS = 1000
 """Beyond this many lingering connections a closing one is closed at once."""
+INLINE = os.environ.get("SEGUR_MOCK_INLINE", "1") != "0"
+"""Run plain whole requests on the event loop (module docstring); "0": every request in a thread."""
+INLINE_READ_GRACE = 0.05
+"""On the loop a request is already whole: a read the parser still makes waits at most this, then 408."""
 
 
 class ClientTimeout(http_errors.ParseException):
@@ -66,6 +79,8 @@ class _TimedSocket(socket.socket):
     deadline: float | None = None
     received: bytes = b""
     """The first bytes the client sent (recorded when the HTTP layer refuses the request)."""
+    outbox: bytearray | None = None
+    """While a request runs on the event loop: what the client could not take yet (sent by the loop)."""
 
     def setblocking(self, flag: bool) -> None:
         if flag:
@@ -84,6 +99,26 @@ class _TimedSocket(socket.socket):
             return super().recv(size, *flags)
         except TimeoutError:
             raise ClientTimeout() from None
+
+    def sendall(self, data: Any, *flags: int) -> None:
+        """Blocking send, or on the event loop: what the socket takes now, the rest queued in `outbox`."""
+        outbox = self.outbox
+        if outbox is None:
+            super().sendall(data, *flags)
+            return
+        if outbox:
+            outbox += data
+            return
+        timeout = self.gettimeout()
+        super().settimeout(0.0)
+        try:
+            sent = super().send(data, *flags)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        finally:
+            super().settimeout(timeout)
+        if sent < len(data):
+            outbox += memoryview(data)[sent:]
 
 
 def _timed(sock: socket.socket) -> _TimedSocket:
@@ -126,6 +161,7 @@ class MockWorker(ThreadWorker):
     def init_process(self) -> None:
         self.buffering: dict[_Conn, None] = {}
         self.lingering: dict[_Conn, float] = {}
+        self.writing: dict[_Conn, float] = {}
         self._drain = bytearray(262144)
         super().init_process()
 
@@ -164,7 +200,9 @@ class MockWorker(ThreadWorker):
             self._drop(conn)
             return
         conn.prebuf += data
-        if not data or request_complete(conn.prebuf, PREBUFFER_CAP, self._body_limit()):
+        if data and INLINE and single_request(conn.prebuf, self._body_limit()) and not self._may_block():
+            self._run_inline(conn)
+        elif not data or request_complete(conn.prebuf, PREBUFFER_CAP, self._body_limit()):
             self._hand_over(conn, None)
 
     def _body_limit(self) -> int | None:
@@ -174,6 +212,65 @@ class MockWorker(ThreadWorker):
             pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
             limit = self._limit = getattr(pipeline, "max_body_bytes", None)
         return limit
+
+    def _may_block(self) -> bool:
+        """True when the app says its next request may wait on purpose (MockPipeline.may_block)."""
+        pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
+        may_block = getattr(pipeline, "may_block", None)
+        return bool(may_block()) if callable(may_block) else False
+
+    # -- plain whole requests: run on the event loop ----------------------------
+    def _run_inline(self, conn: _Conn) -> None:
+        """gunicorn's handle and finish_request on this thread; the answer sent without blocking the loop."""
+        self._unwatch(conn)
+        conn.data_ready = True
+        sock = conn.sock
+        sock.received = bytes(conn.prebuf[:RECORDED_BYTES])
+        sock.deadline = time.monotonic() + INLINE_READ_GRACE
+        sock.outbox = bytearray()
+        done: Future = Future()
+        try:
+            done.set_result(self.handle(conn))
+        except Exception as exc:  # handle() answers its own errors: only a bug of ours gets here
+            done.set_exception(exc)
+        if not sock.outbox:
+            sock.outbox = None
+            self.finish_request(conn, done)
+            return
+        sock.setblocking(False)
+        self.writing[conn] = time.monotonic() + READ_TIMEOUT
+        try:
+            self.poller.register(sock, selectors.EVENT_WRITE, partial(self._on_writable, conn, done))
+        except (OSError, KeyError, ValueError):
+            self._drop_writer(conn)
+
+    def _on_writable(self, conn: _Conn, done: Future, _sock: socket.socket) -> None:
+        sock = conn.sock
+        outbox = sock.outbox or bytearray()
+        try:
+            sent = sock.send(outbox)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop_writer(conn)
+            return
+        del outbox[:sent]
+        if outbox:
+            return
+        self.writing.pop(conn, None)
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self.poller.unregister(sock)
+        sock.outbox = None
+        self.finish_request(conn, done)
+
+    def _drop_writer(self, conn: _Conn) -> None:
+        """A client that does not read its answer (or is gone): closed, the rest of the answer dropped."""
+        self.writing.pop(conn, None)
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self.poller.unregister(conn.sock)
+        conn.sock.outbox = None
+        self.nr_conns -= 1
+        _close(conn.sock)
 
     def _hand_over(self, conn: _Conn, deadline: float | None) -> None:
         self._unwatch(conn)
@@ -240,6 +337,8 @@ class MockWorker(ThreadWorker):
         now = time.monotonic()
         for conn in [c for c, deadline in self.lingering.items() if deadline <= now or not self.alive]:
             self._end_linger(conn)
+        for conn in [c for c, deadline in self.writing.items() if deadline <= now]:
+            self._drop_writer(conn)
         for conn in [c for c in self.buffering if c.buffer_deadline <= now or not self.alive]:
             if not self.alive and not conn.prebuf:
                 self._drop(conn)  # stopping: a connection that sent nothing does not hold the shutdown
