@@ -109,7 +109,7 @@ def parse(content_type: str, body: bytes, *, max_parts: int, max_part_bytes: int
     delimiters = body.count(b"--" + boundary.encode("latin-1", "replace")) - 1
     if delimiters > max_parts:
         raise MtomError(f"Trop de parties MIME : {delimiters} (maximum {max_parts}).")
-    lines = body.count(b"\n")
+    lines = body.count(b"\n") if len(body) > max_lines else 0  # fewer bytes than the bound: fewer lines too
     if lines > max_lines:
         raise MtomError(f"Corps MIME de {lines} lignes : au-delà de la limite du service ({max_lines}).")
     parts, notes = split(body, boundary.encode("latin-1", "replace"))
@@ -201,7 +201,8 @@ def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> LeafPart:
     if raw.startswith((b"\r\n", b"\n")):
         head, content = b"", raw[2 if raw.startswith(b"\r\n") else 1:]
     else:
-        crlf, lf = raw.find(b"\r\n\r\n"), raw.find(b"\n\n")
+        crlf = raw.find(b"\r\n\r\n")
+        lf = raw.find(b"\n\n", 0, crlf + 1) if crlf >= 0 else raw.find(b"\n\n")  # only an earlier one matters
         if crlf < 0 and lf < 0:
             raise MtomError(f"Partie MIME n° {index + 1} mal formée (MissingHeaderBodySeparatorDefect).")
         cut, width = (crlf, 4) if crlf >= 0 and (lf < 0 or crlf <= lf) else (lf, 2)

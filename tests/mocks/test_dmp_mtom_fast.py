@@ -45,6 +45,8 @@ def _body(rng: random.Random) -> tuple[str, bytes, list[bytes]]:
         if cte:
             head += f"Content-Transfer-Encoding: {cte}\r\n"
         head += f"Content-ID: <p{index}@t>\r\n\r\n"
+        if rng.random() < 0.3:  # LF-only head (tolerated), the content keeping its own CR/LF bytes
+            head = head.replace("\r\n", "\n")
         parts.append(b"--" + boundary.encode() + b"\r\n" + head.encode() + _encoded(data, cte) + b"\r\n")
     quote = rng.choice(['"', ""])
     start = rng.choice(['; start="<p0@t>"', "", "; START=<p0@t>"])
