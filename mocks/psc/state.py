@@ -3,6 +3,9 @@
 Every gunicorn worker opens the same SQLite file, so a code issued by one
 worker is redeemed by another. Single-use items (codes, refresh tokens) are
 claimed with one conditional UPDATE, so two concurrent redemptions cannot both win.
+Connections are the store file's own (harness/sqlite_file.py: one per thread,
+WAL, write transactions retried in Python); a lookup is one plain SELECT,
+without taking the write lock (userinfo and introspection are read-only).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from segur_harness.sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS psc_items (
@@ -41,26 +46,14 @@ class PscState:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10)
-        try:
-            conn.executescript(SCHEMA)
-        finally:
-            conn.close()
+        self._db = SqliteFile(self.path)
+        self._db.connection().executescript(SCHEMA)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on any exception)."""
+        with self._db.transaction() as conn:
             yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
 
     def put(self, kind: str, item_id: str, client_id: str, sid: str, data: dict[str, Any], lifetime: float) -> None:
         with self._conn() as conn:
@@ -70,9 +63,8 @@ class PscState:
 
     def get(self, kind: str, item_id: str) -> dict[str, Any] | None:
         """The item with its bookkeeping (expired, revoked), or None when unknown."""
-        with self._conn() as conn:
-            row = conn.execute("SELECT client_id, sid, data, expires_at, revoked FROM psc_items "
-                               "WHERE kind = ? AND id = ?", (kind, item_id)).fetchone()
+        row = self._db.connection().execute("SELECT client_id, sid, data, expires_at, revoked FROM psc_items "
+                                            "WHERE kind = ? AND id = ?", (kind, item_id)).fetchone()
         if row is None:
             return None
         return {**json.loads(row[2]), "client_id": row[0], "sid": row[1], "expires_at": row[3],
