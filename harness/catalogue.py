@@ -12,9 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from segur_harness.config import FIXTURES_DIR
-
-CATALOGUE_DIR = FIXTURES_DIR / "catalogue"
+from segur_harness.config import CATALOGUE_DIR
 
 NATURES = ("EXIGENCE", "PRECONISATION")
 CRITICITES = ("MINOR", "MAJOR", "CRITICAL")

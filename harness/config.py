@@ -25,10 +25,24 @@ def _subpackage_dir(name: str) -> Path:
     return Path(module.__file__).resolve().parent
 
 
+def _named_or(env_name: str, default: Path) -> Path:
+    """The path `env_name` names (read once, at import), else `default`."""
+    named = os.environ.get(env_name)
+    return Path(named).expanduser().resolve() if named else default
+
+
 FIXTURES_DIR = _subpackage_dir("segur_harness.fixtures")
-FEATURES_DIR = _subpackage_dir("segur_harness.features")
 STEPS_DIR = _subpackage_dir("segur_harness.steps")
 """Data and step folders, wherever the distribution is installed (checkout, editable or wheel)."""
+
+FEATURES_DIR = _named_or("SEGUR_FEATURES_DIR", _subpackage_dir("segur_harness.features"))
+CATALOGUE_DIR = _named_or("SEGUR_CATALOGUE_DIR", FIXTURES_DIR / "catalogue")
+SELFCHECK_RECORD = _named_or("SEGUR_SELFCHECK_RECORD", FIXTURES_DIR / "selfcheck" / "kills.json")
+"""The scenarios, their requirement catalogue and the selfcheck's recorded matrix. Another catalogue
+(benchmarks/bench_scale.py's scaled one, an editor's own scenarios) is named by these variables; the
+harness's steps, mocks and other data stay the installed ones."""
+CATALOGUE_OVERRIDES = ("SEGUR_FEATURES_DIR", "SEGUR_CATALOGUE_DIR")
+"""Folder variables checked by check_named_locations: a named folder that is missing is refused."""
 
 ENV_PREFIX = "SEGUR__"
 
@@ -235,9 +249,10 @@ NAMED_LOCATIONS = (
 
 
 def named_location_problems(cfg: dict[str, Any] | None = None, which: tuple[str, ...] | None = None) -> list[str]:
-    """Each reference location the user named (env or config) that does not exist, with where it was named.
+    """Each reference (or catalogue) location the user named (env or config) that does not exist, with where.
 
-    `which`: only these environment variables' locations (default: all of NAMED_LOCATIONS).
+    `which`: only these environment variables' locations (default: all of NAMED_LOCATIONS and
+    CATALOGUE_OVERRIDES).
     """
     cfg = cfg or config()
     problems = []
@@ -249,6 +264,10 @@ def named_location_problems(cfg: dict[str, Any] | None = None, which: tuple[str,
             named, origin = cfg["paths"].get(key), f"[paths] {key}"
         if named and not Path(named).expanduser().is_dir():
             problems.append(f"{origin}={named}: no such folder")
+    for env_name in CATALOGUE_OVERRIDES:
+        named = os.environ.get(env_name)
+        if named and (which is None or env_name in which) and not Path(named).expanduser().is_dir():
+            problems.append(f"{env_name}={named}: no such folder")
     return problems
 
 

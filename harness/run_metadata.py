@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from segur_harness import __version__
-from segur_harness.config import CHECKOUT_DIR, FEATURES_DIR, FIXTURES_DIR, PACKAGE_DIR
+from segur_harness.config import CATALOGUE_DIR, CHECKOUT_DIR, FEATURES_DIR, FIXTURES_DIR, PACKAGE_DIR
 from segur_harness.isotime import iso_seconds
 from segur_harness.versions import rule_pack_versions
 
@@ -26,9 +26,10 @@ DATA_ROOTS = (
     ("fixtures", FIXTURES_DIR, "*"),
     ("features", FEATURES_DIR, "*.feature"),
     ("harness", PACKAGE_DIR, "*.toml"),
-)
+) + ((("catalogue", CATALOGUE_DIR, "*.toml"),) if not CATALOGUE_DIR.is_relative_to(FIXTURES_DIR) else ())
 """(label, folder, pattern): the data that decides verdicts (catalogue, identities, error texts, value
-sets, header and XDS rules, document content, the Gherkin itself, the harness's rule TOML files)."""
+sets, header and XDS rules, document content, the Gherkin itself, the harness's rule TOML files); a
+catalogue named by SEGUR_CATALOGUE_DIR is hashed too."""
 
 
 def _git(*args: str) -> str | None:

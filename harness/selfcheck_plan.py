@@ -18,10 +18,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from segur_harness.config import FIXTURES_DIR
+from segur_harness.config import SELFCHECK_RECORD
 from segur_harness.features_index import index_features
 
-RECORDED_MATRIX = FIXTURES_DIR / "selfcheck" / "kills.json"
+RECORDED_MATRIX = SELFCHECK_RECORD
 RECORD_HINT = "run `segur-harness selfcheck --full --record` and commit fixtures/selfcheck/kills.json"
 
 

@@ -1,4 +1,4 @@
-"""Collects every Gherkin scenario of the installed `segur_harness.features` folder.
+"""Collects every Gherkin scenario of the installed `segur_harness.features` folder (or SEGUR_FEATURES_DIR).
 
 Run by the runner as
 `pytest <this file> -p segur_harness.steps.plugin` with SEGUR_SUT_URL and SEGUR_MOCKS set.
@@ -6,11 +6,9 @@ Run by the runner as
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pytest_bdd import scenarios
 
-import segur_harness.features
+from segur_harness.config import FEATURES_DIR
 from segur_harness.steps.cda_document_steps import *  # noqa: F403 - step definitions are fixtures
 from segur_harness.steps.cda_inbox_steps import *  # noqa: F403
 from segur_harness.steps.dmp_dossier_steps import *  # noqa: F403
@@ -24,7 +22,5 @@ from segur_harness.steps.ins_wire_steps import *  # noqa: F403
 from segur_harness.steps.mss_reception_steps import *  # noqa: F403
 from segur_harness.steps.mss_steps import *  # noqa: F403
 from segur_harness.steps.psc_steps import *  # noqa: F403
-
-FEATURES_DIR = Path(segur_harness.features.__file__).resolve().parent
 
 scenarios(str(FEATURES_DIR))
