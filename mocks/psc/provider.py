@@ -23,6 +23,8 @@ from .protocol import SIGNING_ALG
 from .state import PscState, digest
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+VERIFIED_TOKENS = 1024
+"""Access tokens whose verified signature a worker remembers."""
 
 
 class PscOAuthError(OAuth2Error):
@@ -98,6 +100,7 @@ class Provider:
         self.modes = modes
         self.texts = texts
         self.lifetimes = lifetimes
+        self._verified: dict[tuple[str, str], dict[str, Any]] = {}
 
     def professional(self, hint: str) -> Professional | None:
         """By RPPS or by national id "8" + RPPS."""
@@ -115,14 +118,27 @@ class Provider:
         return jwt.encode({"alg": SIGNING_ALG, "kid": self.key.kid, "typ": typ}, claims, self.key)
 
     def verify(self, token: str) -> dict[str, Any] | None:
-        """Claims of a JWT this provider signed (expiry not checked here), or None."""
+        """Claims of a JWT this provider signed (expiry not checked here), or None.
+
+        A relying party sends the same access token on every call while it lasts: a token whose signature
+        was verified is remembered (its exact bytes, under this issuer), as the claims cannot change; its
+        state (revoked, expired) is still read from the store on every use (find_token).
+        """
         if token.count(".") != 2 or len(token) > 16384:
             return None
+        known = self._verified.get((self.issuer, token))
+        if known is not None:
+            return dict(known)
         try:
             claims = jwt.decode(token, self.key, algorithms=[SIGNING_ALG]).claims
         except (JoseError, ValueError, TypeError):
             return None
-        return claims if claims.get("iss") == self.issuer else None
+        if claims.get("iss") != self.issuer:
+            return None
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[(self.issuer, token)] = dict(claims)
+        return claims
 
     def issue(self, grant_type: str, client: Client, user: Login | None = None, scope: str | None = None,
               expires_in: int | None = None, include_refresh_token: bool = True) -> dict[str, Any]:

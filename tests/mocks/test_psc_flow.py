@@ -159,6 +159,8 @@ def test_refresh_rotates_and_old_token_refused(psc: Psc) -> None:
 def test_expiry_makes_tokens_inactive(tmp_path: Path) -> None:
     for psc in serve(build(tmp_path, access_token_seconds=1, refresh_token_seconds=1)):
         _, token = _login(psc)
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        assert requests.get(psc.base + "/userinfo", headers=bearer, timeout=T).status_code == 200  # remembered
         time.sleep(1.2)
         intro = requests.post(psc.base + "/introspect", data={"token": token["access_token"]}, auth=MSS, timeout=T)
         assert intro.json() == {"active": False}
@@ -194,6 +196,8 @@ def test_logout_and_revocation(psc: Psc) -> None:
         assert requests.post(psc.base + "/introspect", data={"token": value}, auth=MSS, timeout=T).json() == {
             "active": False}
     _, token = _login(psc)
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    assert requests.get(psc.base + "/userinfo", headers=bearer, timeout=T).status_code == 200  # now remembered
     revoked = requests.post(psc.base + "/revoke", data={"token": token["access_token"]},
                             auth=(CLIENT_ID, CLIENT_SECRET), timeout=T)
     assert revoked.status_code == 200
