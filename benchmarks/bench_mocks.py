@@ -288,12 +288,15 @@ def main() -> int:
                         help="with --attack: R attack requests per second in all (default: back to back)")
     parser.add_argument("--slow", type=int, default=0, help="connections holding half a request")
     parser.add_argument("--kill", action="store_true", help="SIGKILL one mock worker mid-round")
+    parser.add_argument("--store-dir", type=Path, default=None,
+                        help="where the mock's store goes (default: a temporary folder; /dev/shm: no disk I/O)")
     parser.add_argument("--attack-cost", type=int, default=0, metavar="N",
                         help="only: server CPU per request of each attack shape, N of each, mock alone")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-mocks-"))
-    store = tmp / "exchanges.sqlite"
+    store = Path(tempfile.mkdtemp(prefix="bench-store-", dir=args.store_dir)) / "exchanges.sqlite" if args.store_dir \
+        else tmp / "exchanges.sqlite"
     env = {"SEGUR_STORE": str(store)}
     if args.no_group_commit:
         env["SEGUR_STORE_GROUP_COMMIT"] = "0"

@@ -8,9 +8,10 @@ unreadable body, a crash of the service) is answered with the service's own
 protocol_error and recorded like any other exchange; the admin API
 (/_admin/...) is the harness's remote control and is not recorded.
 
-The pipeline runs on a bare werkzeug-level Request (a flask.Request), outside
-Flask's routing and contexts: per-request set-up is the cost of a mock under
-load, and Flask only serves the admin API.
+The pipeline runs on a bare request object (request.MockRequest: werkzeug's
+values, read from the environ), outside Flask's routing and contexts:
+per-request set-up is the cost of a mock under load, and Flask only serves
+the admin API.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Request, Response, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from segur_harness.store import Behaviour, Finding, Store
@@ -30,6 +31,7 @@ from . import soap
 from .admin import admin_blueprint
 from .body import read_body
 from .recording import exchange_of, record
+from .request import MockRequest
 from .service import MockResult, MockService
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ class MockPipeline:
     def result(self, environ: dict[str, Any]) -> MockResult:
         """The answer to the request in `environ`, once its exchange is recorded (or the refusal to say it was not)."""
         started = time.time()
-        request = Request(environ)
+        request = MockRequest(environ)
         raw = b""
         operation = UNKNOWN
         scenario: str | None | object = _UNREAD
@@ -132,7 +134,7 @@ class MockPipeline:
         result = self.refusal(reason, UNKNOWN, status)
         try:
             scenario = self.store.scenario(self.service.name)
-            exchange = exchange_of(self.service.name, Request(environ), received, result, UNKNOWN, scenario,
+            exchange = exchange_of(self.service.name, MockRequest(environ), received, result, UNKNOWN, scenario,
                                    started)
         except Exception as exc:
             log.error("refused request not recordable: %s", exc)
@@ -149,7 +151,7 @@ class MockPipeline:
             log.exception("protocol_error of mock %s failed", self.service.name)
             return _last_resort(status)
 
-    def _answer(self, request: Request) -> tuple[bytes, str, MockResult, str | None | object]:
+    def _answer(self, request: MockRequest) -> tuple[bytes, str, MockResult, str | None | object]:
         """(body received, operation, answer, current scenario or _UNREAD when it was not read on the way)."""
         body = read_body(request, self.max_body_bytes, self.body_timeout)
         if request.path not in self.routes:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
-from werkzeug.wrappers import Request
+from typing import Any
 
 CHUNK = 64 * 1024
 
@@ -24,16 +23,16 @@ class Body:
     status: int = 400
 
 
-def read_body(request: Request, limit: int, timeout: float | None = None) -> Body:
-    """At most `limit` bytes of the body, read within `timeout` seconds in total."""
+def read_body(request: Any, limit: int, timeout: float | None = None) -> Body:
+    """At most `limit` bytes of the body of `request` (a werkzeug Request or a MockRequest), read within
+    `timeout` seconds in total."""
     declared = request.content_length
     if declared is not None and declared > limit:
         return Body(b"", f"message too large: {declared} bytes announced, limit is {limit} bytes", 413)
     deadline = time.monotonic() + timeout if timeout else None
     received = bytearray()
-    stream = request.stream
-    if declared is not None:
-        stream = request.environ["wsgi.input"]  # one read of the announced length; werkzeug's wrapper costs more
+    # one read of the announced length from the server's stream (werkzeug's wrapper costs more, even unused)
+    stream = request.environ["wsgi.input"] if declared is not None else request.stream
     try:
         while len(received) <= limit:
             want = limit + 1 - len(received) if declared is None else min(declared, limit) - len(received)

@@ -11,8 +11,6 @@ import logging
 import time
 from typing import Any
 
-from werkzeug.wrappers import Request
-
 from segur_harness.store import Exchange, Store
 
 from .service import MockResult
@@ -20,9 +18,9 @@ from .service import MockResult
 log = logging.getLogger(__name__)
 
 
-def exchange_of(service: str, request: Request, raw: bytes, result: MockResult, operation: str,
+def exchange_of(service: str, request: Any, raw: bytes, result: MockResult, operation: str,
                 scenario_id: str | None, started: float) -> Exchange:
-    """The Exchange row for one answered request."""
+    """The Exchange row for one answered request (`request`: a MockRequest or a werkzeug Request)."""
     return Exchange(
         service=service,
         operation=result.operation or operation,
@@ -43,17 +41,29 @@ def exchange_of(service: str, request: Request, raw: bytes, result: MockResult, 
 
 
 _BODY_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_NAMES: dict[str, str | None] = {}
+"""Environ key -> header name as werkzeug spells it (None: not a header); a client sends the same few."""
+_MAX_NAMES = 4096
+
+
+def _header_name(key: str) -> str | None:
+    if key.startswith("HTTP_"):
+        return None if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH") else key[5:].replace("_", "-").title()
+    return key.replace("_", "-").title() if key in _BODY_HEADERS else None
 
 
 def request_headers(environ: dict[str, Any]) -> dict[str, str]:
     """dict(werkzeug's EnvironHeaders(environ)), in one pass (werkzeug looks each name up again)."""
     out = {}
+    names = _NAMES
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                out[key[5:].replace("_", "-").title()] = value
-        elif key in _BODY_HEADERS and value:
-            out[key.replace("_", "-").title()] = value
+        name = names.get(key, "")
+        if name == "":
+            name = _header_name(key)
+            if len(names) < _MAX_NAMES:  # bounded: a hostile client's made-up headers cannot grow it for ever
+                names[key] = name
+        if name is not None and (value or key not in _BODY_HEADERS):
+            out[name] = value
     return out
 
 

@@ -32,15 +32,18 @@ def _children(el: etree._Element, ns: str, allowed: tuple[str, ...], where: str,
               ) -> dict[str, list[etree._Element]]:
     """Children by local name; foreign or unknown elements and repeated singletons are refused."""
     found: dict[str, list[etree._Element]] = {}
+    prefix = f"{{{ns}}}"
     for child in el:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        qname = etree.QName(child)
-        if qname.namespace != ns or qname.localname not in allowed:
+        local = tag[len(prefix):] if tag.startswith(prefix) else None  # QName(child) only for what is refused
+        if local is None or local not in allowed:
+            qname = etree.QName(child)
             checks.error("INSI-REQ-ELEMENT", f"Élément inattendu {qname.localname} ({qname.namespace}) dans {where}.",
                          f"{where}/{qname.localname}", fault="requete_invalide")
             continue
-        found.setdefault(qname.localname, []).append(child)
+        found.setdefault(local, []).append(child)
     for local, items in found.items():
         if len(items) > 1 and local != "Prenom":
             checks.error("INSI-REQ-REPETE", f"{where}/{local} présent {len(items)} fois (une seule occurrence).",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -21,6 +22,10 @@ from segur_harness.mocks.framework.soap import SOAP12_NS, WSA_NS, SoapRequest
 
 from .protocol import HEADER_TAGS, NS_CTXBAM, NS_CTXLPS, NS_SAML, NS_WSSE
 
+_LPS = f"{{{NS_CTXLPS}}}LPS"
+_COUVERTURE = f"{{{NS_CTXBAM}}}COUVERTURE"
+_ASSERTION = f"{{{NS_SAML}}}Assertion"
+_KNOWN_HEADERS = frozenset(HEADER_TAGS.values())
 DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
@@ -34,25 +39,36 @@ class LpsInfo:
     instance: str | None = None
 
 
-def _text(parent: etree._Element | None, ns: str, local: str) -> str | None:
-    if parent is None:
-        return None
-    child = next(parent.iterchildren(f"{{{ns}}}{local}"), None)  # find() goes through Python ElementPath
+def first_children(parent: etree._Element | None) -> dict[Any, etree._Element]:
+    """The first child of each tag (comments and processing instructions under their factory), in one pass:
+    a tag lookup per field (iterchildren(tag) builds a tag matcher per call) instead of a child scan."""
+    first: dict[Any, etree._Element] = {}
+    if parent is not None:
+        for child in parent:
+            first.setdefault(child.tag, child)
+    return first
+
+
+def _text(children: dict[Any, etree._Element], ns: str, local: str) -> str | None:
+    """The stripped text of the first {ns}local child in `children` (first_children), None when absent."""
+    child = children.get(f"{{{ns}}}{local}")
     if child is None:
         return None
     return (child.text or "").strip()
 
 
-def _context_common(ctx: etree._Element, ns: str, nature: str, checks: Checks, rule: str) -> None:
-    """Id, Temps, @Version and @Nature, shared by ContexteLPS and ContexteBAM."""
-    name = etree.QName(ctx).localname
+def _context_common(ctx: etree._Element, children: dict[Any, etree._Element], ns: str, nature: str,
+                    checks: Checks, rule: str) -> None:
+    """Id, Temps, @Version and @Nature, shared by ContexteLPS and ContexteBAM (`children`: ctx's)."""
+    name = ctx.tag.rpartition("}")[2]  # etree.QName(ctx).localname, without building a QName
     if not (ctx.get("Version") or "").strip():
         checks.error(f"{rule}-VERSION", f"L'attribut Version de {name} est obligatoire.", f"{name}/@Version")
-    if ctx.get("Nature") is not None and ctx.get("Nature") != nature:
+    nature_value = ctx.get("Nature")
+    if nature_value is not None and nature_value != nature:
         checks.error(f"{rule}-NATURE", f"L'attribut Nature de {name} doit valoir {nature}.", f"{name}/@Nature")
-    if not _text(ctx, ns, "Id"):
+    if not _text(children, ns, "Id"):
         checks.error(f"{rule}-ID", f"{name}/Id est obligatoire et ne doit pas être vide.", f"{name}/Id")
-    temps = _text(ctx, ns, "Temps")
+    temps = _text(children, ns, "Temps")
     if not temps:
         checks.error(f"{rule}-TEMPS", f"{name}/Temps est obligatoire.", f"{name}/Temps")
     elif not DATETIME.fullmatch(temps):
@@ -65,13 +81,15 @@ def check_lps(soap: SoapRequest, accepted_idam: list[str], accepted_names: list[
     if ctx is None:
         checks.error("INSI-HDR-CTXLPS", "En-tête ctxlps:ContexteLPS absent.", "Header", fault="entete_invalide")
         return LpsInfo()
-    _context_common(ctx, NS_CTXLPS, "CTXLPS", checks, "INSI-LPS")
-    lps = next(ctx.iterchildren(f"{{{NS_CTXLPS}}}LPS"), None)
+    children = first_children(ctx)
+    _context_common(ctx, children, NS_CTXLPS, "CTXLPS", checks, "INSI-LPS")
+    lps = children.get(_LPS)
+    fields = first_children(lps)
     info = LpsInfo(
-        idam=_text(lps, NS_CTXLPS, "IDAM"),
-        nom=_text(lps, NS_CTXLPS, "Nom"),
-        version=_text(lps, NS_CTXLPS, "Version"),
-        instance=_text(lps, NS_CTXLPS, "Instance"),
+        idam=_text(fields, NS_CTXLPS, "IDAM"),
+        nom=_text(fields, NS_CTXLPS, "Nom"),
+        version=_text(fields, NS_CTXLPS, "Version"),
+        instance=_text(fields, NS_CTXLPS, "Instance"),
     )
     where = "ContexteLPS/LPS"
     if lps is None:
@@ -103,8 +121,9 @@ def check_bam(soap: SoapRequest, checks: Checks) -> None:
     if ctx is None:
         checks.error("INSI-HDR-CTXBAM", "En-tête ctxbam:ContexteBAM absent.", "Header", fault="entete_invalide")
         return
-    _context_common(ctx, NS_CTXBAM, "CTXBAM", checks, "INSI-BAM")
-    if next(ctx.iterchildren(f"{{{NS_CTXBAM}}}COUVERTURE"), None) is None:
+    children = first_children(ctx)
+    _context_common(ctx, children, NS_CTXBAM, "CTXBAM", checks, "INSI-BAM")
+    if _COUVERTURE not in children:
         checks.error("INSI-BAM-COUVERTURE", "ContexteBAM/COUVERTURE est obligatoire (même vide).",
                      "ContexteBAM/COUVERTURE")
 
@@ -129,7 +148,7 @@ def check_security(soap: SoapRequest, client_cn: str | None, checks: Checks) -> 
         mode = f"certificat {client_cn}" if client_cn else "certificat logiciel (non vérifié hors mode TLS)"
         checks.info("INSI-HDR-SECURITY", f"Pas d'en-tête wsse:Security : authentification par {mode}.", "Header")
         return
-    if next(security.iterchildren(f"{{{NS_SAML}}}Assertion"), None) is None:
+    if _ASSERTION not in first_children(security):
         checks.error("INSI-SEC-ASSERTION", "wsse:Security ne contient aucune assertion SAML (saml:Assertion).",
                      "Header/wsse:Security", fault="securite_invalide")
         return
@@ -139,8 +158,11 @@ def check_security(soap: SoapRequest, client_cn: str | None, checks: Checks) -> 
 
 def check_header_set(soap: SoapRequest, checks: Checks) -> None:
     """Duplicated known headers and unknown headers the service would have to understand."""
-    counts = Counter(h.tag for h in soap.headers)
-    known = set(HEADER_TAGS.values())
+    tags = [h.tag for h in soap.headers]
+    known = _KNOWN_HEADERS
+    if len(tags) == len(set(tags)) and known.issuperset(tags):
+        return  # each known header at most once, nothing else: nothing to say (the loops below find nothing)
+    counts = Counter(tags)
     for tag, count in counts.items():
         if tag in known and count > 1:
             checks.error("INSI-HDR-DOUBLON", f"En-tête {etree.QName(tag).localname} présent {count} fois.", "Header",
