@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from flask import Request
 
+from segur_harness import keepalive
 from segur_harness.mocks.framework import MockResult
 from segur_harness.store import Finding
 
@@ -88,8 +89,8 @@ def _refuse(status: int, error: str, message: str, operation: str, rule: str) ->
 
 def _userinfo(settings: GatewaySettings, token: str, operation: str) -> dict[str, Any]:
     try:
-        answer = requests.get(settings.userinfo_url, headers={"Authorization": f"Bearer {token}"},
-                              timeout=settings.timeout)
+        answer = keepalive.request("GET", settings.userinfo_url, headers={"Authorization": f"Bearer {token}"},
+                                   timeout=settings.timeout)
     except requests.RequestException as exc:
         raise _refuse(503, "temporarily_unavailable", f"Pro Santé Connect injoignable ({settings.userinfo_url}) : "
                       f"{type(exc).__name__}", operation, "DMP-PSC-INDISPONIBLE") from None

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import requests
 
+from segur_harness import keepalive
+
 PSC_SCOPE = "openid scope_all"
 
 
@@ -69,8 +71,8 @@ def rpps_of(national_id: str) -> str | None:
 def introspect(url: str, client_id: str, secret: str, token: str, timeout: float) -> TokenCheck:
     """Ask PSC whether `token` is active and whose it is (never raises)."""
     try:
-        reply = requests.post(url, data={"token": token, "token_type_hint": "access_token"},
-                              auth=(client_id, secret), timeout=timeout)
+        reply = keepalive.request("POST", url, data={"token": token, "token_type_hint": "access_token"},
+                                  auth=(client_id, secret), timeout=timeout)
     except requests.RequestException as exc:
         return TokenCheck(False, detail=f"introspection {url} injoignable : {exc}", unavailable=True)
     if reply.status_code != 200:
