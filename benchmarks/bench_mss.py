@@ -166,10 +166,13 @@ def main() -> int:
         for _ in range(args.rounds):
             for label, pids, port in (("mock", [mss.process.pid, psc.process.pid], mss_port),
                                       ("floor", [floor.pid], floor_port)):
-                cpu_before = sum(cpu_seconds(pid) for pid in pids)
+                cpu_before = [cpu_seconds(pid) for pid in pids]
                 wall, results = bench_mocks.load(port, args.sessions, args.clients, client=_client)
                 row = summary(label, wall, results)
-                row["cpu"] = 1000 * (sum(cpu_seconds(pid) for pid in pids) - cpu_before) / max(1, len(results))
+                spent = [1000 * (cpu_seconds(pid) - before) / max(1, len(results))
+                         for pid, before in zip(pids, cpu_before, strict=True)]
+                row["cpu"] = sum(spent)
+                row["cpu_split"] = " (MSS {:.2f} + PSC {:.2f})".format(*spent) if len(spent) == 2 else ""
                 rows.append(row)
                 if label == "mock":
                     accepted += sum(1 for r in results if r[1] == 200)
@@ -191,7 +194,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['label']} | {r['n']} | {r['ok']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f} | {r['load']:.2f} |")
+              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f}{r['cpu_split']} | {r['load']:.2f} |")
     print(f"\nmock/floor (medians): {mock_rate:.0f} / {floor_rate:.0f} sessions/s = "
           f"{100 * mock_rate / floor_rate:.0f} %; accepted messages: {accepted}, in the store: {recorded}")
     if recorded < accepted:
