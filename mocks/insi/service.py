@@ -56,6 +56,10 @@ def _check_text_sizes(soap: SoapRequest, size: int) -> None:
         raise SoapError("Sender", f"Message SOAP refusé : {exc.reason}") from None
 
 
+def _ct_refused(request: Request) -> str:
+    return f"Content-Type « {request.content_type or ''} » refusé : {SOAP12_MIMETYPE} attendu (SOAP 1.2)."
+
+
 def _ct_action(request: Request) -> str | None:
     value = request.mimetype_params.get("action")
     return value.strip().strip('"') if value else None
@@ -102,19 +106,17 @@ class InsiService:
         checks = Checks()
         cn = self._check_certificate(request, checks)
         mimetype = request.mimetype
-        ct_message = (f"Content-Type « {request.content_type or ''} » refusé : {SOAP12_MIMETYPE} attendu "
-                      "(SOAP 1.2).")
         try:
             soap = parse_soap12(body, min(self.max_body_bytes, self.body_limit))
             _check_text_sizes(soap, len(body))
         except SoapError as exc:
             if mimetype != SOAP12_MIMETYPE:
-                checks.error("INSI-HTTP-CT", ct_message, "HTTP Content-Type")
+                checks.error("INSI-HTTP-CT", _ct_refused(request), "HTTP Content-Type")
             key = "version_soap" if exc.code == "VersionMismatch" else "message_invalide"
             checks.error("INSI-SOAP-ENVELOPPE", exc.reason, "Envelope", fault=key)
             return self._fault(checks, self.sniff_operation(request, body), None)
         if mimetype != SOAP12_MIMETYPE:
-            checks.error("INSI-HTTP-CT", ct_message, "HTTP Content-Type", fault="type_contenu")
+            checks.error("INSI-HTTP-CT", _ct_refused(request), "HTTP Content-Type", fault="type_contenu")
         headers.check_lps(soap, self.accepted_idam, self.accepted_names, checks)
         headers.check_security(soap, cn, checks)
         message_id, action = headers.check_addressing(soap, checks)

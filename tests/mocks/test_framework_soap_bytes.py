@@ -21,11 +21,12 @@ from segur_harness.mocks.insi.service import InsiService
 BODY = b'<RESULTAT xmlns="http://www.cnamts.fr/INSiResultat"><CR><CodeCR>01</CodeCR></CR></RESULTAT>'
 ALPHABET = "ab&<>\"'\r\n\t é€😀\x7f\x85\u2028]]>"
 FIXED = uuid.UUID(int=11)
+MESSAGE_UUID = soap.message_uuid  # the real one (the fixture below fixes it for the other tests)
 
 
 @pytest.fixture(autouse=True)
 def fixed_message_id(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(soap.uuid, "uuid4", lambda: FIXED)
+    monkeypatch.setattr(soap, "message_uuid", lambda: str(FIXED))
 
 
 def _both(body_xml: bytes, action: str | None, relates_to: str | None) -> tuple[object, object]:
@@ -46,6 +47,14 @@ def test_envelope_bytes_is_envelope_byte_for_byte() -> None:
         action = "urn:x:" + "".join(rng.choice(ALPHABET) for _ in range(3)) if i % 3 else None
         lxml_built, glued = _both(BODY, action, relates_to)
         assert lxml_built == glued, (action, relates_to)
+
+
+def test_message_uuid_is_uuid4() -> None:
+    rng = random.Random(5)
+    for _ in range(2000):
+        raw = rng.randbytes(16)
+        assert MESSAGE_UUID(raw) == str(uuid.UUID(bytes=raw, version=4))
+    assert uuid.UUID(MESSAGE_UUID()).version == 4
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "a\x01", "\ufffe", "\ud800"])
