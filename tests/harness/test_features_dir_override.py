@@ -6,13 +6,20 @@ naming a folder that is missing gets one line, never the installed scenarios.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from segur_harness.catalogue import load_catalogue
+from segur_harness.catalogue_check import check
 from segur_harness.config import CATALOGUE_DIR, FEATURES_DIR, named_location_problems
+from segur_harness.features_index import index_features
+from segur_harness.selfcheck_plan import load_recorded
 from tests.harness.test_cli import assert_one_line_error
 from tests.harness.test_cli_run import (
     assert_nothing_left,
@@ -61,3 +68,32 @@ def test_a_named_catalogue_dir_must_exist(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("SEGUR_CATALOGUE_DIR", str(tmp_path / "absent"))
     assert named_location_problems() == [f"SEGUR_CATALOGUE_DIR={tmp_path / 'absent'}: no such folder"]
     assert named_location_problems(which=("SEGUR_CISIS_PACK",)) == []
+
+
+def _bench_scale() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scale.py"
+    spec = importlib.util.spec_from_file_location("bench_scale", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_scale"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_scaled_catalogue_replicates_real_scenarios(tmp_path: Path) -> None:
+    """benchmarks/bench_scale.py: new IDs and proofs, the original's REM tag, steps and recorded defects."""
+    scaled = _bench_scale().build(tmp_path, 150)
+    scenarios, parse_problems = index_features(Path(scaled["SEGUR_FEATURES_DIR"]))
+    catalogue = load_catalogue(Path(scaled["SEGUR_CATALOGUE_DIR"]))
+    assert len({s.scenario_id for s in scenarios}) == 150 and check(catalogue, scenarios, parse_problems) == []
+    originals = {s.scenario_id: s for s in index_features()[0]}
+    kills = load_recorded(Path(scaled["SEGUR_SELFCHECK_RECORD"]))
+    recorded = load_recorded()
+    replicas = [s for s in scenarios if s.scenario_id not in originals]
+    assert len(replicas) == 61
+    for replica in replicas:
+        original = originals[replica.title.rsplit("(réplique de ", 1)[1].rstrip(")")]
+        assert replica.tags == original.tags and replica.scenario_id.startswith(original.scenario_id[:-2])
+        assert kills[replica.scenario_id] == recorded[original.scenario_id]
+        proofs = [p.id for r in catalogue.requirements for sc in r.scenarios if sc.id == replica.scenario_id
+                  for p in sc.proofs]  # fmt: skip
+        assert proofs and all(p.startswith(replica.scenario_id + ".") for p in proofs)
