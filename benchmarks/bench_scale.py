@@ -37,7 +37,7 @@ from gherkin.token_scanner import TokenScanner
 
 from segur_harness.catalogue_toml import section_toml
 from segur_harness.config import CATALOGUE_DIR, FEATURES_DIR, load_config
-from segur_harness.features_index import FeatureScenario, index_features
+from segur_harness.features_index import FeatureScenario, index_features, split_scenario_name
 from segur_harness.processes import free_port
 from segur_harness.selfcheck_plan import load_recorded, save_recorded
 from segur_harness.services import MOCK_NAMES
@@ -85,7 +85,7 @@ def scenario_blocks(text: str) -> tuple[list[str], dict[str, list[str]]]:
         if "scenario" in child:
             sc = child["scenario"]
             first = min([t["location"]["line"] for t in sc["tags"]] + [sc["location"]["line"]])
-            starts.append((first - 1, sc["name"].split()[0]))
+            starts.append((first - 1, split_scenario_name(sc["name"])[0]))
     bounds = [s for s, _ in starts] + [len(lines)]
     blocks = {sid: lines[start:bounds[i + 1]] for i, (start, sid) in enumerate(starts)}
     return lines[: bounds[0]], blocks
@@ -238,7 +238,8 @@ def measure(total: int, args: argparse.Namespace, work: Path) -> str:
     check_built(env, total)
     env |= port_env()
     run = timed(["run", "--no-html", "--out", str(folder / "run")], env, folder / "run.log", args.run_timeout)
-    short = full = None
+    short: Timed | None = None
+    full: Timed | None = None
     if not args.skip_selfcheck:
         short = timed(["selfcheck"], env, folder / "selfcheck.log", args.selfcheck_timeout)
         if args.full:
