@@ -62,6 +62,9 @@ INLINE = os.environ.get("SEGUR_MOCK_INLINE", "1") != "0"
 """Run plain whole requests on the event loop (module docstring); "0": every request in a thread."""
 INLINE_READ_GRACE = 0.05
 """On the loop a request is already whole: a read the parser still makes waits at most this, then 408."""
+ACCEPT_EVERY = 0.002
+"""While it runs requests, the loop also accepts a waiting connection this often (seconds): gunicorn accepts one
+per loop turn, and a turn runs every ready request, so 50 connections opening at once waited up to 0.4 s."""
 
 
 class ClientTimeout(http_errors.ParseException):
@@ -162,6 +165,7 @@ class MockWorker(ThreadWorker):
         self.buffering: dict[_Conn, None] = {}
         self.lingering: dict[_Conn, float] = {}
         self.writing: dict[_Conn, float] = {}
+        self._next_accept = 0.0
         self._drain = bytearray(262144)
         super().init_process()
 
@@ -222,6 +226,10 @@ class MockWorker(ThreadWorker):
     # -- plain whole requests: run on the event loop ----------------------------
     def _run_inline(self, conn: _Conn) -> None:
         """gunicorn's handle and finish_request on this thread; the answer sent without blocking the loop."""
+        now = time.monotonic()
+        if now >= self._next_accept:
+            self._next_accept = now + ACCEPT_EVERY
+            self._accept_waiting()
         self._unwatch(conn)
         conn.data_ready = True
         sock = conn.sock
@@ -243,6 +251,12 @@ class MockWorker(ThreadWorker):
             self.poller.register(sock, selectors.EVENT_WRITE, partial(self._on_writable, conn, done))
         except (OSError, KeyError, ValueError):
             self._drop_writer(conn)
+
+    def _accept_waiting(self) -> None:
+        """One connection waiting on each listener, if any (accept() returns at once when there is none)."""
+        if self._accepting and self.nr_conns < self.worker_connections:
+            for listener in self.sockets:
+                self.accept(listener)
 
     def _on_writable(self, conn: _Conn, done: Future, _sock: socket.socket) -> None:
         sock = conn.sock
