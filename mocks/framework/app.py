@@ -78,9 +78,13 @@ class MockPipeline:
             _close_after_answer(start_response)
         return respond(result, environ, start_response)
 
-    def may_block(self) -> bool:
-        """True when a request may wait on purpose (a delay behaviour is set): the mock worker then runs it
-        in a thread rather than on its event loop (worker.py). One plain read of the behaviours."""
+    def may_block(self, path: str = "") -> bool:
+        """True when a request for `path` may wait: a delay behaviour is set (one plain read of the
+        behaviours), or the service says requests there wait on something else (its optional
+        `may_block(path)`: an outbound call). The mock worker then runs it in a thread, not on its loop."""
+        declared = getattr(self.service, "may_block", None)
+        if callable(declared) and declared(path):
+            return True
         try:
             return any(behaviour.kind == "delay" for behaviour in self.store.behaviours(self.service.name))
         except Exception:  # the store unreadable: the request will say so, from a thread

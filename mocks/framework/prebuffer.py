@@ -73,3 +73,10 @@ def single_request(buffer: bytes | bytearray, body_limit: int | None = None) -> 
     if body_limit is not None and declared > body_limit:
         return False
     return len(buffer) == end + 4 + declared
+
+
+def request_path(buffer: bytes | bytearray) -> str:
+    """The path of the request line's target in `buffer`, query dropped, percent-escapes kept ("" if none)."""
+    line = bytes(buffer[:buffer.find(b"\r\n")]).split(b" ")
+    target = line[1] if len(line) > 1 else b""
+    return target.split(b"?", 1)[0].decode("latin-1")

@@ -30,6 +30,8 @@ class MockService(Protocol):
     # Optional: `body_limit: int`, a body size bound (bytes) of the service's own, used when lower than
     # the framework's max_body_bytes (INSi: [mocks.insi] max_body_bytes). Refused above it like any
     # over-limit body: protocol_error(..., status=413), the exchange recorded with what was received.
+    # Optional: `may_block(path: str) -> bool`, True for paths whose requests wait on something (an outbound
+    # HTTP call): the mock worker runs those in a thread instead of on its event loop (worker.py).
 
     def routes(self) -> list[str]:
         """URL paths the service answers on (POST only, unless the service also defines

@@ -9,8 +9,9 @@
   only took turns on the GIL and paid the hand-offs (bench_mocks: ~0.2 ms of
   server CPU a request). Its answer is sent without blocking, the rest kept
   and sent as the client reads (a client that reads nothing is dropped after
-  `read_timeout`). Requests that may wait (a delay behaviour is set: the
-  app's pipeline says so) and everything else go to a thread as before;
+  `read_timeout`). Requests that may wait (a delay behaviour is set, or
+  the service's `may_block(path)` says so: an outbound call; the app's
+  pipeline tells) and everything else go to a thread as before;
   SEGUR_MOCK_INLINE=0 sends every request to a thread.
 - Socket reads in threads are bounded (`read_timeout` per read, a deadline
   per request), so nothing can hold a thread for long.
@@ -41,7 +42,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .prebuffer import request_complete, single_request
+from .prebuffer import request_complete, request_path, single_request
 
 HEADER_TIMEOUT = float(os.environ.get("SEGUR_MOCK_HEADER_TIMEOUT", "10"))
 """Seconds a connection has to send one whole request (headers and body) once it started."""
@@ -204,7 +205,8 @@ class MockWorker(ThreadWorker):
             self._drop(conn)
             return
         conn.prebuf += data
-        if data and INLINE and single_request(conn.prebuf, self._body_limit()) and not self._may_block():
+        if (data and INLINE and single_request(conn.prebuf, self._body_limit())
+                and not self._may_block(conn.prebuf)):
             self._run_inline(conn)
         elif not data or request_complete(conn.prebuf, PREBUFFER_CAP, self._body_limit()):
             self._hand_over(conn, None)
@@ -217,11 +219,13 @@ class MockWorker(ThreadWorker):
             limit = self._limit = getattr(pipeline, "max_body_bytes", None)
         return limit
 
-    def _may_block(self) -> bool:
-        """True when the app says its next request may wait on purpose (MockPipeline.may_block)."""
+    def _may_block(self, request: bytearray) -> bool:
+        """True when the app says the buffered request may wait (MockPipeline.may_block of its path)."""
         pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
         may_block = getattr(pipeline, "may_block", None)
-        return bool(may_block()) if callable(may_block) else False
+        if not callable(may_block):
+            return False
+        return bool(may_block(request_path(request)))
 
     # -- plain whole requests: run on the event loop ----------------------------
     def _run_inline(self, conn: _Conn) -> None:

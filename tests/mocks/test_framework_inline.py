@@ -26,8 +26,10 @@ import requests
 from insi_mock_support import CT, Envelope, recsans, traits_request, vitale_request
 from test_framework_gunicorn import HEAD, REFUSED_BY_HTTP, Mock, raw_exchange, start_mock
 
-from segur_harness.mocks.framework.prebuffer import request_complete, single_request
+from segur_harness.mocks.framework.app import MockPipeline
+from segur_harness.mocks.framework.prebuffer import request_complete, request_path, single_request
 from segur_harness.mocks.framework.worker import _timed
+from segur_harness.store import Behaviour, Store
 
 VALID = ("ADRTROIS", "DOMINIQUE", "F", "1997-02-26")
 _VARIABLE = re.compile(rb"urn:uuid:[0-9a-f-]{36}|\b\d{10}\.\d+\b")
@@ -203,3 +205,28 @@ def test_connections_opening_together_are_accepted_while_the_loop_is_busy(tmp_pa
     usual = statistics.median(latency for index, latency in results if index > 0)
     assert len(results) == 1500
     assert first < 5 * usual + 0.05, f"first answers took up to {first:.3f} s, the others {usual:.3f} s"
+
+
+class _WaitingService:
+    """A service whose /psc/ requests make an outbound call (as the DMP's PSC gateway does)."""
+
+    name = "waiting"
+
+    def routes(self) -> list[str]:
+        return ["/psc/x", "/lps"]
+
+    def may_block(self, path: str) -> bool:
+        return path.startswith("/psc/")
+
+
+def test_requests_that_may_wait_are_named_by_the_service_or_a_delay(tmp_path: Path) -> None:
+    store = Store(tmp_path / "exchanges.sqlite")
+    pipeline = MockPipeline(_WaitingService(), store, 1 << 16, None)  # type: ignore[arg-type]
+    assert pipeline.may_block("/psc/x") and not pipeline.may_block("/lps")
+    store.add_behaviour("waiting", Behaviour("fault", None, {}, None))
+    assert not pipeline.may_block("/lps")  # a fault answers at once
+    store.add_behaviour("waiting", Behaviour("delay", "op", {"seconds": 1}, 1))
+    assert pipeline.may_block("/lps")
+    assert request_path(b"POST /psc/x?a=1 HTTP/1.1\r\nHost: h\r\n\r\n") == "/psc/x"
+    assert request_path(b"GET /a%20b HTTP/1.1\r\n\r\n") == "/a%20b"
+    assert request_path(b"\r\n") == ""
