@@ -52,6 +52,7 @@ from .protocol import (
     ITI57,
     NS_WSSE,
     PATIENTS_PATH,
+    REPOSITORY_PATH,
     SERVICE_NAME,
     UNKNOWN_OPERATION,
     Transaction,
@@ -117,6 +118,16 @@ class DmpService:
     # -- MockService -------------------------------------------------------------------
     def routes(self) -> list[str]:
         return [self.prefix + p for p in BY_PATH] + [self.prefix + PSC_PREFIX + p for p in BY_PATH]
+
+    def may_block(self, path: str) -> bool:
+        """Requests that wait on something run in a thread, not on the worker's event loop (framework
+        worker.py): the PSC entry asks PSC's userinfo (up to [mocks.dmp.psc] timeout_seconds), an ITI-41
+        has its CDAs validated (the validation service, or Saxon in process: seconds for a large document)."""
+        local = path[len(self.prefix):] if self.prefix and path.startswith(self.prefix) else path
+        if local.startswith(PSC_PREFIX + "/"):
+            return True
+        validation = str(self.cfg.get("mocks", {}).get("dmp", {}).get("cda_validation", "service"))
+        return local == REPOSITORY_PATH and validation != "off"
 
     def sniff_operation(self, request: Request, body: bytes) -> str:
         action = _ct_action(request)

@@ -234,3 +234,14 @@ def test_repeated_addressing_header_and_must_understand(dmp, pki_dir: Path) -> N
     ignored = soap(td02(), TD02_ACTION, signed_vihf(pki_dir)).replace(
         b"<soap:Header>", b'<soap:Header><x:Inconnu xmlns:x="urn:x"/>')
     assert post(client, "/patients", ignored).ack == "AA"
+
+
+def test_requests_that_wait_on_another_service_run_in_a_thread(tmp_path: Path, pki_dir: Path) -> None:
+    """The PSC entry (userinfo) and an ITI-41 whose CDAs are validated may wait: not on the worker's loop."""
+    _, _, service = make_dmp(tmp_path, pki_dir)
+    service.cfg["mocks"]["dmp"]["cda_validation"] = "service"
+    assert service.may_block("/psc/repository") and service.may_block("/psc/patients")
+    assert service.may_block("/repository")
+    assert not service.may_block("/patients") and not service.may_block("/registry")
+    service.cfg["mocks"]["dmp"]["cda_validation"] = "off"
+    assert not service.may_block("/repository") and service.may_block("/psc/registry")
