@@ -34,7 +34,7 @@ import uuid
 from pathlib import Path
 
 import bench_mocks
-from bench_mocks import cpu_seconds, serve, summary
+from bench_mocks import cpu_seconds, print_rounds, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
 from segur_harness.pki import generate_pki
@@ -233,12 +233,7 @@ def main() -> int:
     recording_rps = [r["rps"] for r in rows if r["label"] == "floor+record"]
     print(f"ITI-41, CDA {len(_template.cda) // 1024} KB in MTOM, {args.clients} clients, {args.workers} workers, "
           f"CDA validation {'on' if args.cda_validation else 'off'}")
-    print("| round | requests | Success | req/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req "
-          "| load (1 min) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['label']} | {r['n']} | {r['ok']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f} | {r['load']:.2f} |")
+    print_rounds(rows, ok="Success")
     missing = answered - ids
     print(f"\nmock/floor (medians): {mock_rps:.0f} / {floor_rps:.0f} req/s = {100 * mock_rps / floor_rps:.0f} %; "
           f"answered feeds: {len(answered)}, missing from the store: {len(missing)}, registry entries: {entries} "

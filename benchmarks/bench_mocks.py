@@ -271,6 +271,16 @@ def summary(label: str, wall: float, results: list) -> dict:
             "load": os.getloadavg()[0]}
 
 
+def print_rounds(rows: list[dict], unit: str = "requests", ok: str = "200", rate: str = "req/s") -> None:
+    """The markdown table of summary() rows with their server CPU (`cpu`, optional `cpu_split` text)."""
+    print(f"| round | {unit} | {ok} | {rate} | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/{unit.rstrip('s')} "
+          "| load (1 min) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['label']} | {r['n']} | {r['ok']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
+              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f}{r.get('cpu_split', '')} | {r['load']:.2f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=4000, help="requests per round")

@@ -31,7 +31,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import bench_mocks
-from bench_mocks import cpu_seconds, serve, summary
+from bench_mocks import cpu_seconds, print_rounds, serve, summary
 from bench_psc import access_token
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
@@ -189,12 +189,7 @@ def main() -> int:
     mock_rate = statistics.median(r["rps"] for r in rows if r["label"] == "mock")
     floor_rate = statistics.median(r["rps"] for r in rows if r["label"] == "floor")
     print(f"MSSanté SMTP sessions (STARTTLS, AUTH XOAUTH2, one message), {args.clients} clients")
-    print("| round | sessions | accepted | sessions/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/session "
-          "| load (1 min) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['label']} | {r['n']} | {r['ok']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f}{r['cpu_split']} | {r['load']:.2f} |")
+    print_rounds(rows, unit="sessions", ok="accepted", rate="sessions/s")
     print(f"\nmock/floor (medians): {mock_rate:.0f} / {floor_rate:.0f} sessions/s = "
           f"{100 * mock_rate / floor_rate:.0f} %; accepted messages: {accepted}, in the store: {recorded}")
     if recorded < accepted:

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import bench_mocks
-from bench_mocks import cpu_seconds, serve, summary
+from bench_mocks import cpu_seconds, print_rounds, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
 from segur_harness.processes import free_port
@@ -157,11 +157,7 @@ def main() -> int:
     mock_rps = statistics.median(r["rps"] for r in rows if r["label"] == "mock")
     floor_rps = statistics.median(r["rps"] for r in rows if r["label"] == "floor")
     print(f"PSC GET /userinfo with a Bearer access token, {args.clients} clients, {args.workers} workers")
-    print("| round | requests | 200 | req/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | load (1 min) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['label']} | {r['n']} | {r['ok']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f} | {r['load']:.2f} |")
+    print_rounds(rows)
     print(f"\nmock/floor (medians): {mock_rps:.0f} / {floor_rps:.0f} req/s = {100 * mock_rps / floor_rps:.0f} %; "
           f"answered: {answered}, recorded: {stored}")
     if stored < answered:
