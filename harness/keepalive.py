@@ -1,11 +1,14 @@
-"""HTTP calls from one mock to another (MSSanté and DMP to Pro Santé Connect) on kept-alive connections.
+"""HTTP calls from one harness service to another on kept-alive connections.
 
-A mock asks PSC on every AUTH or DMP request; a new TCP connection per call
-costs more than the call. Each thread (and each forked worker) has its own
-requests.Session, since a Session is not shared safely across threads. A call
-that finds its kept-alive connection closed by the peer (its keep-alive ran
-out between two calls) is sent once more on a new one: both calls are reads
-(introspection, userinfo), so sending again is safe.
+A mock asks another service on every request: MSSanté and the DMP's PSC
+entry ask Pro Santé Connect (introspection, userinfo) on every AUTH or DMP
+request, the DMP asks the validation service for every CDA it receives; a
+new TCP connection per call costs more than the call. Each thread (and each
+forked worker) has its own requests.Session, since a Session is not shared
+safely across threads. A call that finds its kept-alive connection closed by
+the peer (its keep-alive ran out between two calls) is sent once more on a
+new one: every such call is a read (nothing is changed on the other side),
+so sending it again is safe.
 """
 
 from __future__ import annotations

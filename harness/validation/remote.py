@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 
+from segur_harness import keepalive
 from segur_harness.validation.model import FileResult
 
 
@@ -12,12 +13,15 @@ class ValidationServiceError(RuntimeError):
 
 
 class RemoteEngine:
-    """Validates through `segur_harness.validation.service` at `url` (one warm engine for the whole run)."""
+    """Validates through `segur_harness.validation.service` at `url` (one warm engine for the whole run).
+
+    Calls go through harness/keepalive.py: a kept-alive connection per thread (the DMP mock validates from
+    several threads), one retry when the service closed it meanwhile (validation reads, never writes).
+    """
 
     def __init__(self, url: str, timeout: float = 300.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.session = requests.Session()
 
     def info(self) -> dict[str, str]:
         return self._get_json("/health")["engine"]
@@ -26,7 +30,7 @@ class RemoteEngine:
         """`schematron`: a name the service resolves like `validate --schematron` (None: routed)."""
         params = {"name": name, **({"schematron": schematron} if schematron else {})}
         try:
-            response = self.session.post(self.url + "/validate", params=params, data=data,
+            response = keepalive.request("POST", self.url + "/validate", params=params, data=data,
                                          headers={"Content-Type": "application/octet-stream"}, timeout=self.timeout)
             response.raise_for_status()
             return FileResult.from_dict(response.json())
@@ -35,7 +39,7 @@ class RemoteEngine:
 
     def _get_json(self, path: str) -> dict:
         try:
-            response = self.session.get(self.url + path, timeout=30)
+            response = keepalive.request("GET", self.url + path, timeout=30)
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as exc:
