@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -150,9 +152,54 @@ class ServiceProcess:
             proc.wait(timeout=5)
 
 
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+"""Where Linux keeps the range it draws outgoing connections' local ports from."""
+
+PORT_POOL_SIZE = 12000
+"""How many ports below the ephemeral range free_port() hands out from."""
+
+_port_cursor = itertools.count(random.SystemRandom().randrange(PORT_POOL_SIZE))
+_port_lock = threading.Lock()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(EPHEMERAL_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def port_pool() -> range:
+    """The ports free_port() hands out: below the ephemeral range, one slice per pytest-xdist worker.
+
+    A port drawn by binding port 0 lies in the ephemeral range, so any outgoing
+    connection (ours or a parallel test's) may take it before the service binds
+    it: the run then fails on a port "taken" that was free when chosen. Below the
+    range only a listener can take it, and parallel test workers get disjoint slices.
+    """
+    high = _ephemeral_low()
+    low = max(1024, high - PORT_POOL_SIZE)
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 1:
+        width = (high - low) // int(count)
+        low += width * (int(worker[2:]) % int(count))
+        high = low + width
+    return range(low, high)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free right now on `host` (for tests and parallel runs)."""
-    with socket.socket() as sock:
+    """A TCP port free right now on `host` and not handed out before by this process (tests, parallel lanes)."""
+    pool = port_pool()
+    for _ in range(len(pool)):
+        with _port_lock:
+            port = pool[next(_port_cursor) % len(pool)]
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        return port
+    with socket.socket() as sock:  # the whole pool is in use: take what the kernel gives
         sock.bind((host, 0))
         return sock.getsockname()[1]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import collections
 import re
-import socket
 import socketserver
 import ssl
 import threading
@@ -221,7 +220,3 @@ def imap_server(box: Mailbox, context: ssl.SSLContext) -> Iterator[int]:
         thread.join(timeout=5)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -17,6 +17,7 @@ from mss_support import Mss
 
 from segur_harness.mocks.mss.content import rules
 from segur_harness.pki import Pki, ensure_self_signed_server, rsa_server_cert
+from segur_harness.processes import free_port
 from segur_harness.sut.reference.mss.smtp import SmtpSession
 
 from .dmp_helpers import Harness
@@ -31,7 +32,7 @@ from .mss_helpers import (
     send,
     sut_for,
 )
-from .mss_servers import free_port, smtp_server
+from .mss_servers import smtp_server
 
 HL7 = "{urn:hl7-org:v3}"
 MSS_CIPHERS = {"ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-SHA384",
