@@ -8,6 +8,7 @@ scenario, injected behaviours) lives here too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -150,8 +151,23 @@ class Store:
         " message_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
 
-    def record(self, exchange: Exchange) -> int:
-        """Persist one exchange (committed before return, possibly with others: group commit) and give its id."""
+    def holding(self) -> AbstractContextManager[None]:
+        """Records this thread makes meanwhile wait for flush_records() (store_commit: one transaction for many).
+
+        Whoever holds must send none of their answers before flush_records()
+        said they are committed. Without group commit, records commit at once.
+        """
+        return self._writer.holding() if self._writer is not None else contextlib.nullcontext()
+
+    def flush_records(self) -> BaseException | None:
+        """Commit the held records together; the error when they could not be (then none of them is)."""
+        return self._writer.flush() if self._writer is not None else None
+
+    def record(self, exchange: Exchange) -> int | None:
+        """Persist one exchange (committed before return, possibly with others: group commit) and give its id.
+
+        Inside holding(), the exchange is only queued for flush_records() and its id stays None.
+        """
         row = (
             exchange.service,
             exchange.operation,

@@ -10,6 +10,13 @@ of one is a single INSERT in autocommit mode (its own transaction: one statement
 instead of BEGIN, INSERT, COMMIT).
 The write lock is taken with a short Python retry instead of SQLite's busy
 handler, whose sleeps grow to 100 ms and made the tail latency under load.
+
+A thread that answers several requests in a row (the mock worker's event
+loop) can hold its inserts instead (`holding()`) and commit them together
+with `flush()` before it sends any of their answers: one transaction, one
+write lock and a few shared WAL pages for all of them instead of ~5 pages and
+a lock round each (bench_mocks: the record cost ~0.13 ms a request under load
+with two workers writing the same file).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,12 +76,46 @@ class GroupCommit:
         self._commit_lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._conn: sqlite3.Connection | None = None
+        self._held: list[_Pending] = []
+        self._holding = threading.local()
 
-    def insert(self, sql: str, params: Sequence[Any], timeout: float = LOCK_WAIT + 30) -> int:
-        """Insert one row; returns its rowid once the transaction holding it is committed."""
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Inserts this thread makes meanwhile are held for flush() instead of committed (module docstring)."""
+        if self._pid != os.getpid():
+            self._reset()
+        self._holding.on = True
+        try:
+            yield
+        finally:
+            self._holding.on = False
+
+    def flush(self, timeout: float = LOCK_WAIT + 30) -> BaseException | None:
+        """Commit every held insert in one transaction; the error when they could not be (then none is)."""
+        if self._pid != os.getpid():
+            self._reset()
+        held, self._held = self._held, []
+        if not held:
+            return None
+        if not self._commit_lock.acquire(timeout=timeout):
+            return TimeoutError("the exchange store did not commit in time")
+        try:
+            self._commit(held)
+        finally:
+            self._commit_lock.release()
+        return next((item.error for item in held if item.error is not None), None)
+
+    def insert(self, sql: str, params: Sequence[Any], timeout: float = LOCK_WAIT + 30) -> int | None:
+        """Insert one row; returns its rowid once the transaction holding it is committed.
+
+        Inside holding() the row is only queued for flush(): None is returned.
+        """
         if self._pid != os.getpid():  # a forked child inherits neither the connection nor the locks' state
             self._reset()
         item = _Pending(sql, params)
+        if getattr(self._holding, "on", False):
+            self._held.append(item)
+            return None
         with self._queue_lock:
             self._queue.append(item)
         if not self._commit_lock.acquire(timeout=timeout):

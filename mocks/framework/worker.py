@@ -9,7 +9,10 @@
   only took turns on the GIL and paid the hand-offs (bench_mocks: ~0.2 ms of
   server CPU a request). Its answer is sent without blocking, the rest kept
   and sent as the client reads (a client that reads nothing is dropped after
-  `read_timeout`). Requests that may wait (a delay behaviour is set, or
+  `read_timeout`). The exchanges of the requests one loop turn runs are
+  committed together (Store.holding / flush_records: one transaction) and
+  only then are their answers sent: an answer still never leaves before its
+  record is durable. Requests that may wait (a delay behaviour is set, or
   the service's `may_block(path)` says so: an outbound call; the app's
   pipeline tells) and everything else go to a thread as before;
   SEGUR_MOCK_INLINE=0 sends every request to a thread.
@@ -42,6 +45,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 from werkzeug.http import HTTP_STATUS_CODES
 
+from .app import UNKNOWN
 from .prebuffer import request_complete, request_path, single_request
 
 HEADER_TIMEOUT = float(os.environ.get("SEGUR_MOCK_HEADER_TIMEOUT", "10"))
@@ -66,6 +70,10 @@ INLINE_READ_GRACE = 0.05
 ACCEPT_EVERY = 0.002
 """While it runs requests, the loop also accepts a waiting connection this often (seconds): gunicorn accepts one
 per loop turn, and a turn runs every ready request, so 50 connections opening at once waited up to 0.4 s."""
+HOLD_MAX = 32
+"""At most this many answers of one loop turn wait for their records' common commit..."""
+HOLD_SECONDS = 0.02
+"""...nor longer than this (seconds) after the first of them was ready: a long turn commits in parts."""
 
 
 class ClientTimeout(http_errors.ParseException):
@@ -85,6 +93,8 @@ class _TimedSocket(socket.socket):
     """The first bytes the client sent (recorded when the HTTP layer refuses the request)."""
     outbox: bytearray | None = None
     """While a request runs on the event loop: what the client could not take yet (sent by the loop)."""
+    held: bool = False
+    """While its record waits for the turn's commit: the answer is only queued in `outbox`, nothing sent."""
 
     def setblocking(self, flag: bool) -> None:
         if flag:
@@ -110,7 +120,7 @@ class _TimedSocket(socket.socket):
         if outbox is None:
             super().sendall(data, *flags)
             return
-        if outbox:
+        if outbox or self.held:
             outbox += data
             return
         timeout = self.gettimeout()
@@ -168,6 +178,8 @@ class MockWorker(ThreadWorker):
         self.writing: dict[_Conn, float] = {}
         self._next_accept = 0.0
         self._drain = bytearray(262144)
+        self._held: list[tuple[_Conn, Future]] = []
+        self._held_since = 0.0
         super().init_process()
 
     # -- connections: accepted and kept on the loop until a request is whole --
@@ -211,18 +223,20 @@ class MockWorker(ThreadWorker):
         elif not data or request_complete(conn.prebuf, PREBUFFER_CAP, self._body_limit()):
             self._hand_over(conn, None)
 
+    def _pipeline(self) -> Any:
+        """The app's MockPipeline (app.py), None for another WSGI app (the benchmarks' floor)."""
+        return getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
+
     def _body_limit(self) -> int | None:
         """The app's body bound (a body announced above it is refused from its header: not buffered)."""
         limit = getattr(self, "_limit", False)
         if limit is False:
-            pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
-            limit = self._limit = getattr(pipeline, "max_body_bytes", None)
+            limit = self._limit = getattr(self._pipeline(), "max_body_bytes", None)
         return limit
 
     def _may_block(self, request: bytearray) -> bool:
         """True when the app says the buffered request may wait (MockPipeline.may_block of its path)."""
-        pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
-        may_block = getattr(pipeline, "may_block", None)
+        may_block = getattr(self._pipeline(), "may_block", None)
         if not callable(may_block):
             return False
         return bool(may_block(request_path(request)))
@@ -240,12 +254,62 @@ class MockWorker(ThreadWorker):
         sock.received = bytes(conn.prebuf[:RECORDED_BYTES])
         sock.deadline = time.monotonic() + INLINE_READ_GRACE
         sock.outbox = bytearray()
+        store = getattr(self._pipeline(), "store", None)
+        sock.held = store is not None
         done: Future = Future()
-        try:
-            done.set_result(self.handle(conn))
-        except Exception as exc:  # handle() answers its own errors: only a bug of ours gets here
-            done.set_exception(exc)
-        if not sock.outbox:
+        with store.holding() if store is not None else contextlib.nullcontext():
+            try:
+                done.set_result(self.handle(conn))
+            except Exception as exc:  # handle() answers its own errors: only a bug of ours gets here
+                done.set_exception(exc)
+        if not sock.held:
+            self._send_queued(conn, done)
+            return
+        if not self._held:
+            self._held_since = time.monotonic()
+        self._held.append((conn, done))
+        if len(self._held) >= HOLD_MAX or time.monotonic() - self._held_since >= HOLD_SECONDS:
+            self._release_held()
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        """gunicorn's loop turn, then the commit of the turn's records and the sending of their answers."""
+        super().wait_for_and_dispatch_events(timeout)
+        self._release_held()
+
+    def _release_held(self) -> None:
+        """Commit the records of the held answers in one transaction, then send them (or, if the store
+        refused, a technical error in the service's shape instead, and close: as a record that fails does)."""
+        held, self._held = self._held, []
+        if not held:
+            return
+        pipeline = self._pipeline()
+        error = pipeline.store.flush_records()
+        if error is not None:
+            self.log.error("%d exchanges not recorded: %s (answered as a technical error)", len(held), error)
+            refusal = _http_answer(pipeline.refusal("the mock could not record this exchange", UNKNOWN, 500))
+        for conn, done in held:
+            conn.sock.held = False
+            if error is not None:
+                conn.sock.outbox = bytearray(refusal)
+                done = Future()
+                done.set_result(False)  # closed once the refusal is sent
+            self._send_queued(conn, done)
+
+    def _send_queued(self, conn: _Conn, done: Future) -> None:
+        """Send what the answer left in the socket's outbox without blocking; the loop sends the rest."""
+        sock = conn.sock
+        outbox = sock.outbox
+        if outbox:
+            try:
+                sock.setblocking(False)
+                sent = sock.send(outbox)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                self._drop_writer(conn)
+                return
+            del outbox[:sent]
+        if not outbox:
             sock.outbox = None
             self.finish_request(conn, done)
             return
@@ -375,7 +439,7 @@ class MockWorker(ThreadWorker):
 
     # -- refusals in the service's own shape -----------------------------------
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
-        pipeline = getattr(self.wsgi, "extensions", {}).get("segur_mock_pipeline")
+        pipeline = self._pipeline()
         if pipeline is None:
             super().handle_error(req, client, addr, exc)
             return
@@ -386,12 +450,17 @@ class MockWorker(ThreadWorker):
         try:
             result = pipeline.server_refusal(f"HTTP request refused: {reason}", status, _peer(addr), req,
                                              getattr(client, "received", b""))
-            head = (f"HTTP/1.1 {result.status} {HTTP_STATUS_CODES.get(result.status, 'Error')}\r\n"
-                    f"Content-Type: {result.content_type}\r\nContent-Length: {len(result.body)}\r\n"
-                    "Connection: close\r\n\r\n")
-            client.sendall(head.encode("latin-1") + result.body)
+            client.sendall(_http_answer(result))
         except Exception as write_exc:  # the client may be gone: nothing more to do
             self.log.debug("refusal not sent: %s", write_exc)
+
+
+def _http_answer(result: Any) -> bytes:
+    """A MockResult as a whole HTTP/1.1 answer that closes the connection (refusals sent by the worker itself)."""
+    head = (f"HTTP/1.1 {result.status} {HTTP_STATUS_CODES.get(result.status, 'Error')}\r\n"
+            f"Content-Type: {result.content_type}\r\nContent-Length: {len(result.body)}\r\n"
+            "Connection: close\r\n\r\n")
+    return head.encode("latin-1") + result.body
 
 
 def _close(sock: socket.socket) -> None:
