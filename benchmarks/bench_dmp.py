@@ -32,6 +32,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import bench_mocks
 from bench_mocks import cpu_seconds, print_rounds, serve, summary
@@ -71,12 +72,13 @@ flask_floor = _flask_floor()
 
 def _recording_floor():
     """The floor plus the one thing every mock of the framework must do: record the exchange durably
-    (the store's own record(), group commit and all) before answering. What is left between this and
-    the mock is the DMP's own work."""
+    (the store's own record(), held for the loop turn's commit as the mock's are) before answering.
+    What is left between this and the mock is the DMP's own work."""
     import time as clock
 
     from flask import Flask, Response, request
 
+    from segur_harness.mocks.framework.service import MockResult
     from segur_harness.store import Exchange, Store
 
     app = Flask("recording-floor")
@@ -93,6 +95,11 @@ def _recording_floor():
                               response_body=FLOOR_ANSWER, findings=[], message_id=None))
         return Response(FLOOR_ANSWER, content_type="application/soap+xml; charset=utf-8")
 
+    # What the mocks' worker asks of a mock pipeline (worker.py): its store, so that records are held for
+    # the loop turn's commit as the mock's are, and a refusal to send when the store refuses that commit.
+    app.extensions["segur_mock_pipeline"] = SimpleNamespace(
+        store=store, max_body_bytes=None, may_block=lambda _path: False,
+        refusal=lambda *_args, **_kw: MockResult(500, b"", "text/plain", "ITI-41"))
     return app
 
 

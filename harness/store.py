@@ -282,6 +282,18 @@ class Store:
         " AND (remaining IS NULL OR remaining > 0) ORDER BY id LIMIT 1)"
     )
 
+    _SERVICE_STATE_SQL = (
+        "SELECT (SELECT scenario_id FROM current_scenario WHERE service = ?1),"
+        " EXISTS(SELECT 1 FROM behaviours WHERE service = ?1 AND (remaining IS NULL OR remaining > 0)),"
+        " EXISTS(SELECT 1 FROM behaviours WHERE service = ?1 AND kind = 'delay'"
+        " AND (remaining IS NULL OR remaining > 0))"
+    )
+
+    def service_state(self, service: str) -> tuple[str | None, bool, bool]:
+        """(current scenario, some behaviour is set, a delay is among them) of `service`, in one plain read."""
+        scenario, live, delay = self._conn().execute(self._SERVICE_STATE_SQL, (service,)).fetchone()
+        return scenario, bool(live), bool(delay)
+
     def scenario_and_behaviour(self, service: str, operation: str) -> tuple[str | None, Behaviour | None]:
         """scenario(service) and take_behaviour(service, operation) with one read when no behaviour applies.
 

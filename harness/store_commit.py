@@ -84,11 +84,12 @@ class GroupCommit:
         """Inserts this thread makes meanwhile are held for flush() instead of committed (module docstring)."""
         if self._pid != os.getpid():
             self._reset()
+        before = getattr(self._holding, "on", False)
         self._holding.on = True
         try:
             yield
         finally:
-            self._holding.on = False
+            self._holding.on = before  # nested holds keep the outer one's
 
     def flush(self, timeout: float = LOCK_WAIT + 30) -> BaseException | None:
         """Commit every held insert in one transaction; the error when they could not be (then none is)."""

@@ -17,6 +17,7 @@ the admin API.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -71,6 +72,7 @@ class MockPipeline:
         self.max_body_bytes = body_limit(service, max_body_bytes)
         self.body_timeout = body_timeout
         self.routes = frozenset(service.routes())
+        self._prefetched = threading.local()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         result = self.result(environ)
@@ -79,16 +81,31 @@ class MockPipeline:
         return respond(result, environ, start_response)
 
     def may_block(self, path: str = "") -> bool:
-        """True when a request for `path` may wait: a delay behaviour is set (one plain read of the
-        behaviours), or the service says requests there wait on something else (its optional
-        `may_block(path)`: an outbound call). The mock worker then runs it in a thread, not on its loop."""
+        """True when a request for `path` may wait: a delay behaviour is set, or the service says requests
+        there wait on something else (its optional `may_block(path)`: an outbound call). The mock worker
+        then runs it in a thread, not on its loop.
+
+        The read that tells (Store.service_state) also gives the current scenario: when no behaviour
+        is set, the request this thread runs next takes it from there instead of reading the store again
+        (the worker calls this right before running the request on the same thread).
+        """
+        self._prefetched.scenario = _UNREAD
         declared = getattr(self.service, "may_block", None)
         if callable(declared) and declared(path):
             return True
         try:
-            return any(behaviour.kind == "delay" for behaviour in self.store.behaviours(self.service.name))
+            scenario, behaviours_set, delay = self.store.service_state(self.service.name)
         except Exception:  # the store unreadable: the request will say so, from a thread
             return True
+        if not behaviours_set:
+            self._prefetched.scenario = scenario
+        return delay
+
+    def _take_prefetched(self) -> str | None | object:
+        """The scenario may_block read for this thread's next request (_UNREAD when none); read once."""
+        scenario = getattr(self._prefetched, "scenario", _UNREAD)
+        self._prefetched.scenario = _UNREAD
+        return scenario
 
     def response(self, environ: dict[str, Any]) -> Response:
         """The recorded answer to the request in `environ`, as a werkzeug Response."""
@@ -101,9 +118,9 @@ class MockPipeline:
         request = MockRequest(environ)
         raw = b""
         operation = UNKNOWN
-        scenario: str | None | object = _UNREAD
+        scenario = prefetched = self._take_prefetched()
         try:
-            raw, operation, result, scenario = self._answer(request)
+            raw, operation, result, scenario = self._answer(request, prefetched)
         except Exception:  # a mock bug must still answer in-protocol and be recorded
             log.exception("mock %s crashed", self.service.name)
             result = self.refusal("internal error in the mock", operation, 500)
@@ -155,25 +172,32 @@ class MockPipeline:
             log.exception("protocol_error of mock %s failed", self.service.name)
             return _last_resort(status)
 
-    def _answer(self, request: MockRequest) -> tuple[bytes, str, MockResult, str | None | object]:
-        """(body received, operation, answer, current scenario or _UNREAD when it was not read on the way)."""
+    def _answer(self, request: MockRequest, prefetched: str | None | object = _UNREAD
+                ) -> tuple[bytes, str, MockResult, str | None | object]:
+        """(body received, operation, answer, current scenario or _UNREAD when it was not read on the way).
+
+        `prefetched`: the scenario may_block read with no behaviour set (_UNREAD: read it here).
+        """
         body = read_body(request, self.max_body_bytes, self.body_timeout)
         if request.path not in self.routes:
-            return body.data, UNKNOWN, self.refusal(f"no such endpoint: {request.path}", UNKNOWN, 404), _UNREAD
+            return body.data, UNKNOWN, self.refusal(f"no such endpoint: {request.path}", UNKNOWN, 404), prefetched
         allowed = allowed_methods(self.service, request.path)
         if request.method not in allowed:
             result = self.refusal(f"method {request.method} not allowed: {', '.join(allowed)} expected", UNKNOWN,
                                   405)
             result.headers["Allow"] = ", ".join(allowed)
-            return body.data, UNKNOWN, result, _UNREAD
+            return body.data, UNKNOWN, result, prefetched
         if body.problem is not None:
             result = self.refusal(body.problem, UNKNOWN, body.status)
             result.headers["Connection"] = "close"  # the rest of the stream cannot be trusted
             # gunicorn keeps what it read of a body it could not finish: record the raw bytes the worker saw
             raw = body.data or getattr(request.environ.get("gunicorn.socket"), "received", b"")
-            return raw, UNKNOWN, result, _UNREAD
+            return raw, UNKNOWN, result, prefetched
         operation = self.service.sniff_operation(request, body.data)
-        scenario, behaviour = self.store.scenario_and_behaviour(self.service.name, operation)
+        if prefetched is _UNREAD:
+            scenario, behaviour = self.store.scenario_and_behaviour(self.service.name, operation)
+        else:
+            scenario, behaviour = prefetched, None  # type: ignore[assignment]
         result = _apply_behaviour(self.service, behaviour, operation) if behaviour else None
         if result is None:
             try:

@@ -10,6 +10,7 @@ behaviour) to a thread so it holds no other client.
 from __future__ import annotations
 
 import http.client
+import io
 import multiprocessing
 import random
 import re
@@ -230,3 +231,26 @@ def test_requests_that_may_wait_are_named_by_the_service_or_a_delay(tmp_path: Pa
     assert request_path(b"POST /psc/x?a=1 HTTP/1.1\r\nHost: h\r\n\r\n") == "/psc/x"
     assert request_path(b"GET /a%20b HTTP/1.1\r\n\r\n") == "/a%20b"
     assert request_path(b"\r\n") == ""
+
+
+def test_the_state_may_block_read_serves_the_next_request_once(app_store) -> None:
+    """One read of the store for both the worker's question and the pipeline's scenario (no behaviour set)."""
+    app, store = app_store
+    pipeline: MockPipeline = app.extensions["segur_mock_pipeline"]
+    store.set_scenario("insi", "SC-1")
+    body = traits_request(*VALID)
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/lps", "CONTENT_TYPE": CT, "CONTENT_LENGTH": str(len(body)),
+               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+               "SERVER_PROTOCOL": "HTTP/1.1"}
+    reads: list[str] = []
+    real = store.scenario_and_behaviour
+    store.scenario_and_behaviour = lambda *a: (reads.append("read"), real(*a))[1]  # type: ignore[method-assign]
+
+    def call() -> int:
+        return pipeline.result({**environ, "wsgi.input": io.BytesIO(body)}).status
+
+    assert not pipeline.may_block("/lps") and call() == 200 and reads == []
+    assert call() == 200 and reads == ["read"]  # used once: without may_block the store is read again
+    store.add_behaviour("insi", Behaviour("outage", None, {"status": 503}, 1))
+    assert not pipeline.may_block("/lps") and call() == 503  # a behaviour is set: it is read, and applied
+    assert [e.scenario_id for e in store.exchanges()] == ["SC-1"] * 3

@@ -151,3 +151,14 @@ def test_a_turn_the_store_refuses_is_answered_as_a_technical_fault_and_closed(mo
     conn = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=30)
     assert _post(conn, "urn:uuid:00000000-0000-4000-8000-000000000a11").status == 200
     assert "urn:uuid:00000000-0000-4000-8000-000000000a11" in _stored(mock.store)
+
+
+def test_a_nested_hold_keeps_the_outer_one(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with store.holding():
+        with store.holding():
+            store.record(_exchange("inner"))
+        store.record(_exchange("outer"))
+    assert _stored(store.path) == []
+    store.flush_records()
+    assert _stored(store.path) == ["inner", "outer"]
