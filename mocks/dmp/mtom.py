@@ -190,6 +190,8 @@ class LeafPart(Message):
     """A part's headers (email's header parser), its raw content beside them as bytes."""
 
     content: bytes = b""
+    encoded: bool = False
+    """Its Content-Transfer-Encoding is one get_payload(decode=True) decodes (read once, in _leaf)."""
 
 
 def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> LeafPart:
@@ -208,10 +210,8 @@ def _leaf(header_parser: BytesHeaderParser, raw: bytes, index: int) -> LeafPart:
         cut, width = (crlf, 4) if crlf >= 0 and (lf < 0 or crlf <= lf) else (lf, 2)
         head, content = raw[:cut + width // 2], raw[cut + width:]
     part = header_parser.parsebytes(head)
-    if str(part.get("content-transfer-encoding", "")).lower() in _DECODED_CTES:
-        part.set_payload(content.decode("ascii", "surrogateescape"))
-    else:
-        part.set_payload("")
+    part.encoded = str(part.get("content-transfer-encoding", "")).lower() in _DECODED_CTES
+    part.set_payload(content.decode("ascii", "surrogateescape") if part.encoded else "")
     part.content = content
     return part
 
@@ -223,7 +223,7 @@ def _part_data(part: LeafPart, index: int) -> bytes:
     bad = [d for d in _defects(part) if d in _FATAL_DEFECTS]
     if bad:
         raise MtomError(f"Partie MIME n° {index + 1} mal formée ({', '.join(bad)}).")
-    if str(part.get("content-transfer-encoding", "")).lower() not in _DECODED_CTES:
+    if not part.encoded:
         return part.content
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
