@@ -102,6 +102,8 @@ class GroupCommit:
             return TimeoutError("the exchange store did not commit in time")
         try:
             self._commit(held)
+        except Exception as exc:  # the connection could not even be opened: nothing was committed
+            return exc
         finally:
             self._commit_lock.release()
         return next((item.error for item in held if item.error is not None), None)

@@ -162,3 +162,14 @@ def test_a_nested_hold_keeps_the_outer_one(tmp_path: Path) -> None:
     assert _stored(store.path) == []
     store.flush_records()
     assert _stored(store.path) == ["inner", "outer"]
+
+
+def test_a_store_that_cannot_be_opened_is_a_refused_flush_not_an_exception(tmp_path: Path) -> None:
+    def unopenable() -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    writer = GroupCommit(unopenable)
+    with writer.holding():
+        writer.insert("INSERT INTO x VALUES (1)", ())
+    error = writer.flush()
+    assert isinstance(error, sqlite3.OperationalError) and "unable to open" in str(error)
