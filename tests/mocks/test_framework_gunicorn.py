@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,13 +72,20 @@ def start_mock(tmp: Path, workers: int = 2, **env: str) -> Mock:
     return Mock(f"http://127.0.0.1:{port}", port, store, process)
 
 
-@pytest.fixture(scope="module")
-def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
-    running = start_mock(tmp_path_factory.mktemp("gunicorn-mock"), SEGUR_MOCK_HEADER_TIMEOUT="3")
+@contextmanager
+def running_mock(tmp: Path, workers: int = 2, **env: str) -> Iterator[Mock]:
+    """start_mock, stopped on the way out (for module fixtures)."""
+    running = start_mock(tmp, workers, **env)
     try:
         yield running
     finally:
         running.process.stop()
+
+
+@pytest.fixture(scope="module")
+def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
+    with running_mock(tmp_path_factory.mktemp("gunicorn-mock"), SEGUR_MOCK_HEADER_TIMEOUT="3") as running:
+        yield running
 
 
 def raw_exchange(port: int, data: bytes, timeout: float = 10) -> bytes:

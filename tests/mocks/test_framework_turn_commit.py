@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from insi_mock_support import CT, Envelope, traits_request
-from test_framework_gunicorn import Mock, start_mock
+from test_framework_gunicorn import Mock, running_mock
 
 from segur_harness.store import Exchange, Store
 from segur_harness.store_commit import GroupCommit
@@ -89,11 +89,8 @@ def test_flush_after_fork_is_a_fresh_start(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
-    running = start_mock(tmp_path_factory.mktemp("turn-commit"), workers=1)
-    try:
+    with running_mock(tmp_path_factory.mktemp("turn-commit"), workers=1) as running:
         yield running
-    finally:
-        running.process.stop()
 
 
 def _post(conn: http.client.HTTPConnection, message_id: str) -> http.client.HTTPResponse:

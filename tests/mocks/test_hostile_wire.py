@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hostile_campaign import LEAKS, campaign
 from insi_mock_support import CT, traits_request
-from test_framework_gunicorn import Mock, start_mock
+from test_framework_gunicorn import Mock, running_mock
 
 from segur_harness.config import load_config
 
@@ -35,11 +35,8 @@ VALID = traits_request("ADRTROIS", "DOMINIQUE", "F", "1997-02-26")
 
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
-    running = start_mock(tmp_path_factory.mktemp("hostile-wire"), workers=2)
-    try:
+    with running_mock(tmp_path_factory.mktemp("hostile-wire"), workers=2) as running:
         yield running
-    finally:
-        running.process.stop()
 
 
 def _rows(store: Path) -> int:
