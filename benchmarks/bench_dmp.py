@@ -28,14 +28,13 @@ import os
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import bench_mocks
-from bench_mocks import cpu_seconds, print_rounds, serve, summary
+from bench_mocks import cpu_seconds, print_rounds, scratch_dir, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
 from segur_harness.pki import generate_pki
@@ -193,7 +192,7 @@ def main() -> int:
                         help="a third round: the floor that also records each exchange in the store")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-dmp-"))
+    tmp = scratch_dir("bench-dmp-")
     store = tmp / "exchanges.sqlite"
     pki = generate_pki(tmp / "pki")
     _template = Template(pki.directory, args.cda_kb)

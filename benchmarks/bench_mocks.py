@@ -24,9 +24,11 @@ Prints a markdown table for BENCHMARKS.md, with the load average.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -222,6 +224,15 @@ def _slow_clients(port: int, count: int) -> list[socket.socket]:
 
 
 # -- servers ---------------------------------------------------------------------
+def scratch_dir(prefix: str, parent: Path | None = None) -> Path:
+    """A temporary folder for one benchmark run (stores, logs: a DMP run writes ~1 GB), removed when the
+    script exits; SEGUR_BENCH_KEEP=1 keeps it for a look afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    if os.environ.get("SEGUR_BENCH_KEEP") != "1":
+        atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def serve(app: str, port: int, workers: int, tmp: Path, worker_class: str, env: dict[str, str],
           threads: int = THREADS) -> ServiceProcess:
     command = gunicorn_command(app, HOST, port, workers, worker_class=worker_class, threads=threads)
@@ -304,8 +315,8 @@ def main() -> int:
                         help="only: server CPU per request of each attack shape, N of each, mock alone")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-mocks-"))
-    store = Path(tempfile.mkdtemp(prefix="bench-store-", dir=args.store_dir)) / "exchanges.sqlite" if args.store_dir \
+    tmp = scratch_dir("bench-mocks-")
+    store = scratch_dir("bench-store-", args.store_dir) / "exchanges.sqlite" if args.store_dir \
         else tmp / "exchanges.sqlite"
     env = {"SEGUR_STORE": str(store)}
     if args.no_group_commit:

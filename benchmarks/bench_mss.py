@@ -25,13 +25,12 @@ import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
 
 import bench_mocks
-from bench_mocks import cpu_seconds, print_rounds, serve, summary
+from bench_mocks import cpu_seconds, print_rounds, scratch_dir, serve, summary
 from bench_psc import access_token
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
@@ -137,7 +136,7 @@ def main() -> int:
         floor_main(int(args.floor_serve[0]), args.floor_serve[1], args.floor_serve[2])
         return 0
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-mss-"))
+    tmp = scratch_dir("bench-mss-")
     store = tmp / "exchanges.sqlite"
     pki = ensure_mss_pki(tmp / "pki")
     cert, key = rsa_server_cert(pki)

@@ -25,13 +25,12 @@ import secrets
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import bench_mocks
-from bench_mocks import cpu_seconds, print_rounds, serve, summary
+from bench_mocks import cpu_seconds, print_rounds, scratch_dir, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
 from segur_harness.processes import free_port
@@ -127,7 +126,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-psc-"))
+    tmp = scratch_dir("bench-psc-")
     store = tmp / "exchanges.sqlite"
     mock_port, floor_port = free_port(), free_port()
     env = {"SEGUR_STORE": str(store), "SEGUR__MOCKS__PSC__PKI_DIR": str(tmp / "pki"),

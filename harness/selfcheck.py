@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -150,6 +151,27 @@ def _run_variants(cfg: dict[str, Any], variants: list[Variant], expression: str 
     """Each variant's statuses by scenario, run in parallel lanes; None when the services could not start."""
     lanes = max(1, lanes or int(cfg.get("selfcheck", {}).get("lanes", 2)))
     work = Path(tempfile.mkdtemp(prefix="segur-selfcheck-"))
+    matrix: dict[str, dict[str, str]] | None = None
+    try:
+        matrix = _run_lanes(cfg, variants, expression, scopes, lanes, work)
+    finally:
+        _tidy(work, matrix)
+    return matrix
+
+
+def _tidy(work: Path, matrix: dict[str, dict[str, str]] | None) -> None:
+    """Remove the lanes' stores, logs and run outputs (~75 MB a selfcheck) once every variant ran and the
+    conformant SUT passed every scenario; otherwise keep them, and say where, for the one who looks into it."""
+    healthy = matrix is not None and all(status == "passed" for status in matrix.get(CONFORMANT, {}).values())
+    if healthy:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"selfcheck: the lanes' logs, stores and reports are kept in {work}", file=sys.stderr)
+
+
+def _run_lanes(cfg: dict[str, Any], variants: list[Variant], expression: str | None,
+               scopes: dict[str, str | None], lanes: int, work: Path) -> dict[str, dict[str, str]] | None:
+    """_run_variants' lanes, with their services and outputs under `work`."""
     matrix: dict[str, dict[str, str]] = {}
     lock = threading.Lock()
     try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import copy
 import io
 import json
+import shutil
 import tempfile
 import uuid
 import zipfile
@@ -173,6 +175,7 @@ def live() -> Live:
     from tests.mocks import insi_mock_support as insi
 
     folder = Path(tempfile.mkdtemp(prefix="evidence-live-"))
+    atexit.register(shutil.rmtree, folder, True)  # recorded once per test session, removed after it
     pki = ensure_pki(folder / "pki")
     cfg = copy.deepcopy(load_config({}))
     cfg["paths"]["store"] = str(folder / "exchanges.sqlite")

@@ -220,4 +220,5 @@ def test_sigterm_during_selfcheck_stops_every_lane(env, tmp_path: Path):
             proc.kill()
     assert proc.returncode == 143, "".join(lines) + err
     assert "Traceback" not in err
+    assert "the lanes' logs, stores and reports are kept in" in err  # interrupted: kept for whoever looks
     assert_nothing_left(env)

@@ -105,8 +105,12 @@ def test_catalogue_check_passes_on_the_shipped_catalogue(isolated_env):
 
 
 def test_selfcheck_every_scenario_is_caught_by_a_defect(isolated_env, tmp_path: Path):
-    done = harness(["selfcheck", "--json", str(tmp_path / "m.json")], isolated_env, timeout=900)
+    scratch = tmp_path / "tmp"  # the selfcheck's own temporary folder: removed once it passed
+    scratch.mkdir()
+    done = harness(["selfcheck", "--json", str(tmp_path / "m.json")], {**isolated_env, "TMPDIR": str(scratch)},
+                   timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert not list(scratch.glob("segur-selfcheck-*")), "a passing selfcheck left its lanes' folder behind"
     matrix = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     assert matrix["problems"] == []
     assert all(row["failing_defects"] for row in matrix["scenarios"])
