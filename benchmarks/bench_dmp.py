@@ -21,7 +21,6 @@ mock's cost that the framework's durable record alone accounts for.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import http.client
 import os
@@ -34,7 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import bench_mocks
-from bench_mocks import cpu_seconds, print_rounds, scratch_dir, serve, summary
+from bench_mocks import cpu_seconds, load_arguments, print_rounds, scratch_dir, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
 from segur_harness.pki import generate_pki
@@ -181,11 +180,7 @@ def recorded(store: Path) -> tuple[set[str], int]:
 
 def main() -> int:
     global _template
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests per round")
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2, help="A/B pairs")
+    parser = load_arguments(__doc__, requests=2000)
     parser.add_argument("--cda-kb", type=int, default=100)
     parser.add_argument("--cda-validation", action="store_true", help="validate every CDA (validation service)")
     parser.add_argument("--recording-floor", action="store_true",

@@ -292,12 +292,18 @@ def print_rounds(rows: list[dict], unit: str = "requests", ok: str = "200", rate
               f"{r['p99']:.1f} | {r['max']:.0f} | {r['cpu']:.3f}{r.get('cpu_split', '')} | {r['load']:.2f} |")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=4000, help="requests per round")
+def load_arguments(doc: str | None, requests: int) -> argparse.ArgumentParser:
+    """The options every mock-vs-floor benchmark takes (requests a round, clients, workers, A/B rounds)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--requests", type=int, default=requests, help="requests per round")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs")
+    return parser
+
+
+def main() -> int:
+    parser = load_arguments(__doc__, requests=4000)
     parser.add_argument("--floor", default="bench_mocks:flask_floor",
                         help="floor app (bench_mocks:floor_app: bare WSGI)")
     parser.add_argument("--worker-class", default=WORKER_CLASS)

@@ -16,7 +16,6 @@ Prints a markdown table.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import http.client
@@ -30,7 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import bench_mocks
-from bench_mocks import cpu_seconds, print_rounds, scratch_dir, serve, summary
+from bench_mocks import cpu_seconds, load_arguments, print_rounds, scratch_dir, serve, summary
 
 from segur_harness.mocks.framework.serving import THREADS, WORKER_CLASS, mock_app_spec
 from segur_harness.processes import free_port
@@ -119,11 +118,7 @@ def recorded(store: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=4000, help="requests per round")
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2, help="A/B pairs")
+    parser = load_arguments(__doc__, requests=4000)
     args = parser.parse_args()
 
     tmp = scratch_dir("bench-psc-")

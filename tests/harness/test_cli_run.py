@@ -11,17 +11,17 @@ import json
 import signal
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from segur_harness.processes import free_port
 from segur_harness.services import MOCK_NAMES
+from tests.harness.http_stub import serving
 from tests.harness.test_cli import assert_one_line_error, entry_point
 
 MARKER = "SEGUR_TEST_MARKER"
@@ -96,14 +96,8 @@ class _GarbageSut(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def garbage_sut() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _GarbageSut)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_GarbageSut) as url:
+        yield url
 
 
 def test_an_adapter_answering_garbage_makes_scenarios_broken_not_failed(env, garbage_sut: str, tmp_path: Path):

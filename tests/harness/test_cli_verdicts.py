@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -13,6 +12,7 @@ from segur_harness.steps.adapter import AdapterClient, AdapterError
 from segur_harness.steps.mock_admin import MockAdmin
 from segur_harness.steps.plugin import broken_reason
 from segur_harness.summary import EXIT_CODES, verdict
+from tests.harness.http_stub import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -34,11 +34,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def test_adapter_unexpected_status_is_the_suts_failure(server: str) -> None:

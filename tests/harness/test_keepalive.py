@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
 
 from segur_harness import keepalive
+from tests.harness.http_stub import serving
 
 
 class _Counting(BaseHTTPRequestHandler):
@@ -32,15 +32,9 @@ class _Counting(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     _Counting.connections = 0
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Counting) as url:
+        yield url + "/"
 
 
 def test_calls_of_one_thread_share_one_connection(server: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from segur_harness.pack_fetch import ensure_pack
 from segur_harness.validation.pack_install import PINNED_COMMIT
+from tests.harness.http_stub import serving
 
 KEEP = ("schematrons", "jeuxDeValeurs", "infrastructure")
 
@@ -47,14 +47,8 @@ def served_pack(cisis_pack: Path, tmp_path: Path) -> Iterator[str]:
                     archive.write(path, f"{prefix}/{path.relative_to(cisis_pack)}")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *_args: None  # type: ignore[method-assign]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/pack.zip"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield url + "/pack.zip"
 
 
 def test_a_missing_pack_is_downloaded_once_with_progress(no_pack: Path, served_pack: str,
