@@ -69,7 +69,8 @@ class Maildirs:
     def deliver(self, address: str, raw: bytes) -> Path:
         """Write `raw` into the mailbox's new/ (tmp, fsync, rename); the delivered file."""
         path = self.maildir(address, create=True)
-        name = f"{int(time.time())}.M{time.time_ns() // 1000 % 1_000_000}P{os.getpid()}Q{next(_counter)}.{_hostname()}"
+        seconds, micros = divmod(time.time_ns() // 1000, 1_000_000)  # one clock read: both parts of one instant
+        name = f"{seconds}.M{micros:06d}P{os.getpid()}Q{next(_counter)}.{_hostname()}"
         tmp = path / "tmp" / name
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -89,19 +90,18 @@ class Maildirs:
         return target
 
     def list(self, address: str) -> list[dict[str, Any]]:
-        """The INBOX's messages (new/ then cur/, oldest first): file, folder, flags, size, Message-ID, Subject."""
+        """The INBOX's messages, oldest delivery first whether dovecot moved them to cur/ or not: file, folder,
+        flags, size, Message-ID, Subject."""
         path = self.maildir(address)
-        out = []
+        found = []
         for folder in ("new", "cur"):
             try:
-                entries = sorted(os.scandir(path / folder), key=lambda e: e.name)
+                found += [(entry, folder) for entry in os.scandir(path / folder)
+                          if entry.is_file() and not entry.name.startswith(".")]
             except FileNotFoundError:
                 continue
-            for entry in entries:
-                if not entry.is_file() or entry.name.startswith("."):
-                    continue
-                out.append(_describe(entry, folder))
-        return out
+        found.sort(key=lambda item: delivery_order(item[0].name))
+        return [_describe(entry, folder) for entry, folder in found]
 
     def empty(self) -> int:
         """Remove every message of every mailbox (dovecot's indexes stay: it sees them expunged); how many."""
@@ -118,6 +118,16 @@ class Maildirs:
                             entry.unlink(missing_ok=True)
                             removed += 1
         return removed
+
+
+def delivery_order(name: str) -> tuple[int, int, str]:
+    """Sort key of a maildir file name: its delivery time ("SECONDS.MMICROS…", as deliver() writes it and
+    dovecot keeps it), then the name; a name of another shape sorts first, by name."""
+    seconds, _, rest = name.partition(".")
+    micros = rest[1:].split("P", 1)[0] if rest.startswith("M") else ""
+    if seconds.isdigit() and micros.isdigit():
+        return int(seconds), int(micros), name
+    return -1, 0, name
 
 
 def _describe(entry: os.DirEntry[str], folder: str) -> dict[str, Any]:

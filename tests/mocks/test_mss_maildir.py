@@ -48,6 +48,19 @@ def test_maildir_delivery_is_atomic_unique_and_listed(tmp_path: Path) -> None:
     assert boxes.empty() == 2 and boxes.list(DOCTOR_MAILBOX) == []
 
 
+def test_messages_are_listed_in_delivery_order_across_new_and_cur(tmp_path: Path) -> None:
+    """CI once listed a later message first: names sorted as text ("M98765" after "M123456") and new/ before cur/."""
+    boxes = Maildirs(tmp_path / "mail")
+    inbox = boxes.maildir(DOCTOR_MAILBOX, create=True)
+    for folder, name in (("cur", "1796150142.M98765P1Q1.h:2,S"), ("new", "1796150142.M123456P2Q1.h"),
+                         ("cur", "1796150143.M5P1Q2.h:2,"), ("new", "odd-name")):
+        (inbox / folder / name).write_bytes(RAW)
+    assert [m["file"] for m in boxes.list(DOCTOR_MAILBOX)] == [
+        "odd-name", "1796150142.M98765P1Q1.h:2,S", "1796150142.M123456P2Q1.h", "1796150143.M5P1Q2.h:2,"]
+    delivered = boxes.deliver(DOCTOR_MAILBOX, RAW).name
+    assert re.fullmatch(r"\d+\.M\d{6}P\d+Q\d+\..+", delivered) and boxes.list(DOCTOR_MAILBOX)[-1]["file"] == delivered
+
+
 @pytest.mark.parametrize("address", ["", "../etc@x", ".cache", "a/b@test.mssante.fr"])
 def test_mailbox_folder_refuses_paths(address: str) -> None:
     with pytest.raises(ValueError):
